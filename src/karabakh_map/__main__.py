@@ -1,0 +1,3 @@
+from karabakh_map.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,256 @@
+"""The in-memory catalogue: every place, event and source, loaded once and validated.
+
+    >>> from karabakh_map.catalog import load_catalog
+    >>> catalog = load_catalog()
+    >>> catalog.resolve("Shushi").id
+    'settlement-shusha'
+
+``load_catalog`` raises :class:`CatalogError` listing every problem (file, feature or row,
+field, reason) when a data file is broken; ``karabakh-map validate`` prints the same list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Mapping
+
+from shapely.geometry.base import BaseGeometry
+
+from karabakh_map.names import NameIndex, Names
+
+GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+
+CONTROLLERS = ("azerbaijan", "armenian_forces", "russian_peacekeepers", "contested")
+CONTROLLER_LABELS = {
+    "azerbaijan": "Azerbaijan",
+    "armenian_forces": "Armenian forces (Armenia / NKR)",
+    "russian_peacekeepers": "Russian peacekeepers",
+    "contested": "Contested",
+}
+ROAD_STATUSES = ("open", "peacekeepers", "blockaded", "checkpoint", "closed")
+EVENT_KINDS = (
+    "capture", "handover", "ceasefire", "checkpoint", "blockade", "declaration", "dissolution",
+    "withdrawal", "deployment", "referendum", "vote", "deportation", "reopening", "delimitation",
+    "agreement", "other",
+)
+DATE_PRECISIONS = ("day", "month", "year")
+PERSPECTIVES = ("azerbaijani", "armenian", "international", "scholarly", "russian", "journalistic")
+
+# The range the map covers: from the start of the Karabakh movement to today.
+HISTORY_START = dt.date(1988, 1, 1)
+
+
+def history_end() -> dt.date:
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    layer: str  # "region", "settlement" or "road"
+    kind: str  # oblast, district, province, city, town, village, road
+    names: Names
+    geometry: BaseGeometry = field(repr=False, compare=False)
+    properties: Mapping[str, object] = field(repr=False, compare=False)
+
+    @property
+    def district_id(self) -> str | None:
+        return self.properties.get("district_id")  # type: ignore[return-value]
+
+    @property
+    def initial_controller(self) -> str:
+        return str(self.properties.get("initial_controller") or "azerbaijan")
+
+    @property
+    def valid_from(self) -> dt.date | None:
+        value = self.properties.get("valid_from")
+        return dt.date.fromisoformat(str(value)) if value else None
+
+    @property
+    def valid_to(self) -> dt.date | None:
+        value = self.properties.get("valid_to")
+        return dt.date.fromisoformat(str(value)) if value else None
+
+
+@dataclass(frozen=True)
+class AlternativeDate:
+    date: dt.date
+    source_id: str
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+    date: dt.date
+    date_precision: str
+    place_ids: tuple[str, ...]
+    controller_before: str | None
+    controller_after: str | None
+    kind: str
+    title: str
+    description: str
+    source_ids: tuple[str, ...]
+    alt_dates: tuple[AlternativeDate, ...] = ()
+    road_status: str | None = None
+    row: int = 0  # line in the CSV file, for messages
+    origin: str = "bundled"  # "bundled" or the name of an uploaded file
+
+    @property
+    def changes_control(self) -> bool:
+        return self.controller_after is not None
+
+
+@dataclass(frozen=True)
+class Source:
+    source_id: str
+    title: str
+    author: str
+    publisher: str
+    date: str
+    url: str
+    citation: str
+    perspective: str
+
+    @property
+    def safe_url(self) -> str | None:
+        """The URL if it is http(s); anything else (``javascript:``...) is never linked."""
+        url = self.url.strip()
+        return url if url.lower().startswith(("http://", "https://")) else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located precisely enough to fix it."""
+
+    file: str
+    item: str  # feature id, or "row N"
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item}: {self.field}: {self.message}"
+
+
+class CatalogError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:50])
+        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the geodata:\n{shown}{more}")
+
+
+class UnknownPlace(LookupError):
+    def __init__(self, query: str):
+        self.query = query
+        super().__init__(f"unknown place: {query!r}")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    places: Mapping[str, Place]
+    events: tuple[Event, ...]
+    sources: Mapping[str, Source]
+
+    @cached_property
+    def name_index(self) -> NameIndex:
+        return NameIndex({pid: p.names for pid, p in self.places.items()})
+
+    def place(self, place_id: str) -> Place:
+        return self.places[place_id]
+
+    def resolve(self, query: str) -> Place:
+        """The place an id or any name variant refers to; raises :class:`UnknownPlace`."""
+        query = (query or "").strip()
+        if query in self.places:
+            return self.places[query]
+        matches = self.name_index.lookup(query)
+        if not matches:
+            raise UnknownPlace(query)
+        return self.places[matches[0]]
+
+    def search(self, query: str, limit: int = 20) -> list[Place]:
+        return [self.places[pid] for pid in self.name_index.search(query, limit)]
+
+    @cached_property
+    def regions(self) -> tuple[Place, ...]:
+        return tuple(p for p in self.places.values() if p.layer == "region")
+
+    @cached_property
+    def settlements(self) -> tuple[Place, ...]:
+        return tuple(p for p in self.places.values() if p.layer == "settlement")
+
+    @cached_property
+    def roads(self) -> tuple[Place, ...]:
+        return tuple(p for p in self.places.values() if p.layer == "road")
+
+    @cached_property
+    def containing_regions(self) -> Mapping[str, tuple[str, ...]]:
+        """For each settlement, the regions it lies in (its district, and the NKAO if inside)."""
+        result = {}
+        for s in self.settlements:
+            regions = [s.district_id] if s.district_id else []
+            if s.properties.get("in_nkao"):
+                regions.append("region-nkao")
+            result[s.id] = tuple(regions)
+        return result
+
+    @cached_property
+    def members(self) -> Mapping[str, tuple[str, ...]]:
+        """For each region, the settlements inside it."""
+        result: dict[str, list[str]] = {r.id: [] for r in self.regions}
+        for sid, regions in self.containing_regions.items():
+            for rid in regions:
+                result.setdefault(rid, []).append(sid)
+        return {rid: tuple(sorted(ids)) for rid, ids in result.items()}
+
+    @cached_property
+    def events_by_id(self) -> Mapping[str, Event]:
+        return {e.event_id: e for e in self.events}
+
+    def events_for(self, place_id: str) -> tuple[Event, ...]:
+        return self.events_by_place.get(place_id, ())
+
+    @cached_property
+    def events_by_place(self) -> Mapping[str, tuple[Event, ...]]:
+        """Each place's events, including those on a region it lies in, in date order."""
+        direct: dict[str, list[Event]] = {}
+        for event in self.events:
+            for pid in event.place_ids:
+                direct.setdefault(pid, []).append(event)
+        result: dict[str, tuple[Event, ...]] = {}
+        for pid in self.places:
+            related = list(direct.get(pid, []))
+            for rid in self.containing_regions.get(pid, ()):
+                related.extend(direct.get(rid, []))
+            if self.places[pid].layer == "region":
+                for sid in self.members.get(pid, ()):
+                    related.extend(e for e in direct.get(sid, []) if e.changes_control)
+            unique = {e.event_id: e for e in related}
+            result[pid] = tuple(sorted(unique.values(), key=event_order))
+        return result
+
+    def with_events(self, events: tuple[Event, ...], *, replace: bool = False) -> "Catalog":
+        """A new catalogue with extra (or, with ``replace``, only these) events."""
+        combined = events if replace else (*self.events, *events)
+        return Catalog(places=self.places, events=tuple(sorted(combined, key=event_order)),
+                       sources=self.sources)
+
+
+def event_order(event: Event) -> tuple:
+    """Chronological; on one day, region-wide events before place-specific ones."""
+    region_wide = any(not pid.startswith("settlement-") for pid in event.place_ids)
+    return (event.date, 0 if region_wide else 1, event.event_id)
+
+
+def load_catalog(directory: Path | str = GEODATA_DIR) -> Catalog:
+    """Load and validate every geodata file; raise :class:`CatalogError` on any problem."""
+    from karabakh_map.validation import validate_directory
+
+    catalog, problems = validate_directory(Path(directory))
+    if problems:
+        raise CatalogError(problems)
+    assert catalog is not None
+    return catalog

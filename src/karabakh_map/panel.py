@@ -1,0 +1,97 @@
+"""The place panel's content: names, control on the date, and the sourced history (no Streamlit).
+
+Everything returned here is already HTML-escaped where it is meant for HTML, and source links
+are only ever http(s).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+
+from karabakh_map.catalog import CONTROLLER_LABELS, Event
+from karabakh_map.timeline import PlaceState, Timeline
+from karabakh_map.view import KEY_DATES
+
+NAME_LABELS = (("az", "Azerbaijani"), ("hy", "Armenian"), ("hy_latn", "Armenian (Latin)"), ("ru", "Russian"),
+               ("en", "English"))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: Event
+    nearest: bool  # among the events closest to the chosen date
+    future: bool  # after the chosen date
+
+
+@dataclass(frozen=True)
+class Panel:
+    place_id: str
+    title: str
+    names: list[tuple[str, str]]
+    other_names: list[str]
+    state: PlaceState
+    summary: str
+    history: list[HistoryEntry]
+
+
+def place_panel(timeline: Timeline, place_id: str, date: dt.date, names_mode: str = "both") -> Panel:
+    catalog = timeline.catalog
+    place = catalog.places[place_id]
+    state = timeline.state(place_id, date)
+    names = [(label, getattr(place.names, attr)) for attr, label in NAME_LABELS]
+    events = list(catalog.events_for(place_id))
+    nearest_ids = _nearest(events, date)
+    history = [HistoryEntry(e, e.event_id in nearest_ids, e.date > date) for e in events]
+    return Panel(place_id, place.names.label(names_mode), names, list(place.names.alt), state,
+                 control_summary(timeline, state), history)
+
+
+def _nearest(events: list[Event], date: dt.date, count: int = 2) -> set[str]:
+    """The last event on or before the date and the first after it."""
+    before = [e for e in events if e.date <= date]
+    after = [e for e in events if e.date > date]
+    chosen = before[-1:] + after[:1]
+    return {e.event_id for e in chosen[:count]}
+
+
+def control_summary(timeline: Timeline, state: PlaceState) -> str:
+    """One plain sentence: who held the place on the date, since when, and by which event."""
+    date_text = state.date.strftime("%-d %B %Y")
+    if state.share and state.partial:
+        parts = [f"{CONTROLLER_LABELS[c]} {v:.0%}" for c, v in sorted(state.share.items(), key=lambda kv: -kv[1]) if v > 0]
+        text = f"On {date_text}, held in part: {', '.join(parts)} of its area"
+    else:
+        text = f"On {date_text}, held by {CONTROLLER_LABELS[state.controller]}"
+    if state.since:
+        event = timeline.catalog.events_by_id.get(state.event_id or "")
+        text += f", since {state.since.strftime('%-d %B %Y')}"
+        if event:
+            text += f" ({event.title})"
+    else:
+        text += ", unchanged since the start of the record (1988)"
+    if state.in_peacekeeping_zone:
+        text += "; inside the Russian peacekeeping zone"
+    if state.road_status:
+        text += f"; road status: {state.road_status}"
+    return text + "."
+
+
+def sources_html(timeline: Timeline, event: Event) -> str:
+    parts = []
+    for sid in event.source_ids:
+        source = timeline.catalog.sources.get(sid)
+        if source is None:
+            continue
+        label = html.escape(source.title)
+        who = html.escape(", ".join(x for x in (source.author, source.publisher, source.date) if x))
+        if source.safe_url:
+            label = f'<a href="{html.escape(source.safe_url, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+        parts.append(f"{label}{' (' + who + ')' if who else ''}")
+    return "; ".join(parts)
+
+
+def previous_key_date(date: dt.date) -> dt.date:
+    earlier = [d for d in KEY_DATES.values() if d < date]
+    return max(earlier) if earlier else dt.date(1987, 12, 31)

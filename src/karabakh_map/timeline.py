@@ -1,0 +1,368 @@
+"""Who held each place on any day: the timeline engine (pure; no Streamlit, no folium).
+
+    >>> from karabakh_map.catalog import load_catalog
+    >>> from karabakh_map.timeline import Timeline
+    >>> import datetime as dt
+    >>> tl = Timeline(load_catalog())
+    >>> tl.state("settlement-shusha", dt.date(1992, 5, 9)).controller
+    'armenian_forces'
+
+Model
+-----
+* A settlement's controller changes only through events that name it, or name a region it lies
+  in (its district, the former NKAO).  The last such event on or before a date wins; on one day,
+  a region-wide event comes first and a settlement-specific one overrides it.
+* Regions are never painted as wholly held when they were not: each district is divided into
+  *control zones*, the Voronoi cells of its settlements clipped to the district (one part of a
+  district with no settlement in it follows the district's own events).  A region's ``share`` is
+  the area fraction of its zones held by each controller, in km² on an equal-area projection.
+* The index holds, for every place, its sorted change dates; ``state`` is a binary search, so a
+  snapshot of every place costs microseconds per place, whatever the number of events.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable, Mapping
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import MultiPoint, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from karabakh_map.catalog import CONTROLLERS, Catalog, Event, Place, event_order
+
+EQUAL_AREA = pyproj.Transformer.from_crs(
+    "EPSG:4326", "+proj=laea +lat_0=40 +lon_0=46.5 +datum=WGS84 +units=m", always_xy=True
+)
+
+# Within this share of a region, the minority is a rounding artefact, not a front line.
+WHOLE_REGION_TOLERANCE = 1e-9
+
+
+def to_equal_area(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: np.column_stack(EQUAL_AREA.transform(xy[:, 0], xy[:, 1])))
+
+
+def area_km2(geom: BaseGeometry) -> float:
+    return to_equal_area(geom).area / 1e6
+
+
+def initial_controller(place: Place) -> str:
+    if place.layer == "settlement":
+        return place.initial_controller
+    return "armenian_forces" if place.id.startswith("province-") else "azerbaijan"
+
+
+@dataclass(frozen=True)
+class PlaceState:
+    """A place on one day: who held it, since when, and the event that said so."""
+
+    place_id: str
+    date: dt.date
+    controller: str
+    since: dt.date | None  # None: unchanged since the start of the record
+    event_id: str | None
+    share: Mapping[str, float] | None = None  # regions only: fraction held by each controller
+    in_peacekeeping_zone: bool = False
+    road_status: str | None = None  # roads only
+    visible: bool = True  # roads: whether this route existed on the date
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.share) and max(self.share.values()) < 1 - WHOLE_REGION_TOLERANCE
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A part of a region whose control follows one settlement (or the region's own events)."""
+
+    zone_id: str
+    region_id: str
+    follows: str  # a settlement id, or the region id for a part with no settlement
+    geometry: BaseGeometry = field(repr=False, compare=False)
+    area_km2: float = 0.0
+
+
+@dataclass(frozen=True)
+class Change:
+    place_id: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class _Track:
+    """One place's history: sorted dates, and the value and event from each date on."""
+
+    dates: tuple[dt.date, ...]
+    values: tuple[str, ...]
+    event_ids: tuple[str, ...]
+    initial: str
+
+    def at(self, date: dt.date) -> tuple[str, dt.date | None, str | None]:
+        index = bisect.bisect_right(self.dates, date) - 1
+        if index < 0:
+            return self.initial, None, None
+        return self.values[index], self.dates[index], self.event_ids[index]
+
+
+def _track(events: Iterable[Event], initial: str, value_of) -> _Track:
+    entries: list[tuple[dt.date, str, str]] = []
+    for event in sorted(events, key=event_order):
+        value = value_of(event)
+        if value is None:
+            continue
+        if entries and entries[-1][0] == event.date:
+            entries.pop()  # several events on one day: the last in event order stands for the day
+        previous = entries[-1][1] if entries else initial
+        if value != previous:  # an event that leaves this place unchanged does not reset "since"
+            entries.append((event.date, value, event.event_id))
+    return _Track(tuple(e[0] for e in entries), tuple(e[1] for e in entries), tuple(e[2] for e in entries), initial)
+
+
+class Timeline:
+    """The prebuilt index over a catalogue.  Immutable: every method is a pure query."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self._control: dict[str, _Track] = {}
+        self._peacekeeping: dict[str, _Track] = {}
+        self._road: dict[str, _Track] = {}
+        for place in catalog.places.values():
+            events = catalog.events_by_place.get(place.id, ())
+            own = [e for e in events if place.layer != "region" or set(e.place_ids) & {place.id}]
+            self._control[place.id] = _track(own, initial_controller(place), lambda e: e.controller_after)
+            self._peacekeeping[place.id] = _track(own, "no", _peacekeeping_value)
+            if place.layer == "road":
+                self._road[place.id] = _track(own, "open", lambda e: e.road_status)
+        self._dates = tuple(sorted({e.date for e in catalog.events}))
+
+    # ------------------------------------------------------------ one place
+
+    def state(self, place_id: str, date: dt.date) -> PlaceState:
+        place = self.catalog.places[place_id]
+        controller, since, event_id = self._control[place_id].at(date)
+        peacekeeping = self._peacekeeping[place_id].at(date)[0] == "yes"
+        if place.layer == "region":
+            share = self.share(place_id, date)
+            controller = max(share, key=lambda c: (share[c], -CONTROLLERS.index(c)))
+            since, event_id = self._region_since(place_id, date)
+            peacekeeping = any(self._peacekeeping[s].at(date)[0] == "yes" for s in self.catalog.members.get(place_id, ())) or peacekeeping
+            return PlaceState(place_id, date, controller, since, event_id, share, peacekeeping)
+        if place.layer == "road":
+            status, status_since, status_event = self._road[place_id].at(date)
+            visible = (place.valid_from is None or place.valid_from <= date) and (place.valid_to is None or date <= place.valid_to)
+            if status_since and (since is None or status_since >= since):
+                since, event_id = status_since, status_event
+            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping, status, visible)
+        return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping)
+
+    def _region_since(self, region_id: str, date: dt.date) -> tuple[dt.date | None, str | None]:
+        """The last change of control anywhere in the region on or before ``date``."""
+        best: tuple[dt.date | None, str | None] = (None, None)
+        for follows in {z.follows for z in self.zones_by_region.get(region_id, ())}:
+            _, since, event_id = self._control[follows].at(date)
+            if since is not None and (best[0] is None or since > best[0]):
+                best = (since, event_id)
+        return best
+
+    def share(self, region_id: str, date: dt.date) -> dict[str, float]:
+        zones = self.zones_by_region.get(region_id, ())
+        total = sum(z.area_km2 for z in zones)
+        if not zones or total <= 0:
+            return {self._control[region_id].at(date)[0]: 1.0}
+        held: dict[str, float] = {}
+        for zone in zones:
+            controller = self._control[zone.follows].at(date)[0]
+            held[controller] = held.get(controller, 0.0) + zone.area_km2
+        return {c: round(held[c] / total, 6) for c in CONTROLLERS if c in held}
+
+    # ------------------------------------------------------------ all places
+
+    def snapshot(self, date: dt.date) -> dict[str, PlaceState]:
+        return {pid: self.state(pid, date) for pid in self.catalog.places}
+
+    def zone_controllers(self, date: dt.date) -> dict[str, str]:
+        return {z.zone_id: self._control[z.follows].at(date)[0] for z in self.zones}
+
+    def zone_peacekeeping(self, date: dt.date) -> dict[str, bool]:
+        return {z.zone_id: self._peacekeeping[z.follows].at(date)[0] == "yes" for z in self.zones}
+
+    def events_between(self, start: dt.date, end: dt.date, place_id: str | None = None) -> list[Event]:
+        """Events with ``start < date <= end`` (all of them when start is before the record)."""
+        events = self.catalog.events_by_place.get(place_id, ()) if place_id else self.catalog.events
+        return [e for e in events if start < e.date <= end]
+
+    def diff(self, start: dt.date, end: dt.date) -> list[Change]:
+        """Places (settlements and roads) whose controller differs between two dates."""
+        changes = []
+        for pid, place in self.catalog.places.items():
+            if place.layer == "region":
+                continue
+            a, b = self._control[pid].at(start)[0], self._control[pid].at(end)[0]
+            if a != b:
+                changes.append(Change(pid, a, b))
+        return changes
+
+    def change_dates(self) -> tuple[dt.date, ...]:
+        """Every date on which some event happened, ascending."""
+        return self._dates
+
+    def previous_event_date(self, date: dt.date) -> dt.date | None:
+        index = bisect.bisect_left(self._dates, date) - 1
+        return self._dates[index] if index >= 0 else None
+
+    def next_event_date(self, date: dt.date) -> dt.date | None:
+        index = bisect.bisect_right(self._dates, date)
+        return self._dates[index] if index < len(self._dates) else None
+
+    # ------------------------------------------------------------ areas
+
+    @cached_property
+    def zones(self) -> tuple[Zone, ...]:
+        zones: list[Zone] = []
+        for region in self.catalog.regions:
+            if region.kind == "oblast":
+                continue  # the NKAO outline overlaps the districts: its share comes from theirs
+            zones.extend(_region_zones(region, [self.catalog.places[s] for s in self.catalog.members.get(region.id, ())
+                                                if self.catalog.places[s].district_id == region.id]))
+        nkao = self.catalog.places.get("region-nkao")
+        if nkao is not None:
+            for zone in list(zones):
+                part = zone.geometry.intersection(nkao.geometry)
+                if part.area > 0:
+                    zones.append(Zone(f"{zone.zone_id}@nkao", "region-nkao", zone.follows, part, area_km2(part)))
+        return tuple(zones)
+
+    @cached_property
+    def zones_by_region(self) -> Mapping[str, tuple[Zone, ...]]:
+        result: dict[str, list[Zone]] = {}
+        for zone in self.zones:
+            result.setdefault(zone.region_id, []).append(zone)
+        return {rid: tuple(z) for rid, z in result.items()}
+
+    def map_zones(self) -> tuple[Zone, ...]:
+        """The zones that tile the map (the NKAO copies excluded)."""
+        return tuple(z for z in self.zones if z.region_id != "region-nkao")
+
+    def area_by_controller(self, date: dt.date) -> dict[str, float]:
+        """km² held by each controller across the districts (Armenia's provinces: only their settlements' zones)."""
+        held = {c: 0.0 for c in CONTROLLERS}
+        for zone in self.map_zones():
+            if zone.region_id.startswith("province-") and zone.follows == zone.region_id:
+                continue
+            held[self._control[zone.follows].at(date)[0]] += zone.area_km2
+        return {c: round(v, 1) for c, v in held.items()}
+
+    def area_series(self, dates: Iterable[dt.date] | None = None) -> list[tuple[dt.date, str, float]]:
+        """(date, controller, km²) rows, by default at every change date and the record's ends."""
+        if dates is None:
+            from karabakh_map.catalog import HISTORY_START, history_end
+            dates = sorted({HISTORY_START, *self._dates, history_end()})
+        rows = []
+        for date in dates:
+            for controller, km2 in self.area_by_controller(date).items():
+                rows.append((date, controller, km2))
+        return rows
+
+
+def _peacekeeping_value(event: Event) -> str | None:
+    if event.kind == "deployment":
+        return "yes"
+    if event.kind == "withdrawal" and "peacekeep" in (event.title + event.description).lower():
+        return "no"
+    return None
+
+
+def _region_zones(region: Place, settlements: list[Place]) -> list[Zone]:
+    """Voronoi cells of the region's settlements, clipped to the polygon part each lies in."""
+    parts = list(getattr(region.geometry, "geoms", [region.geometry]))
+    # A point may sit just outside its district's generalised boundary: it belongs to the nearest part.
+    nearest_part = {s.id: min(range(len(parts)), key=lambda i: parts[i].distance(s.geometry)) for s in settlements}
+    zones = []
+    for index, part in enumerate(parts):
+        inside = [s for s in settlements if nearest_part[s.id] == index]
+        if not inside:
+            zones.append(Zone(f"{region.id}#part{index}", region.id, region.id, part, area_km2(part)))
+            continue
+        if len(inside) == 1:
+            cells = [part]
+        else:
+            points = MultiPoint([s.geometry for s in inside])
+            diagram = shapely.voronoi_polygons(points, extend_to=part)
+            cells = list(diagram.geoms)
+        for settlement in inside:
+            cell = next((c for c in cells if c.covers(settlement.geometry)), None)
+            if cell is None:  # outside the part: take the cell nearest to it
+                cell = min(cells, key=lambda c: c.distance(settlement.geometry))
+            clipped = cell.intersection(part) if len(inside) > 1 else part
+            clipped = shapely.make_valid(clipped)
+            polys = [g for g in getattr(clipped, "geoms", [clipped]) if isinstance(g, Polygon) and g.area > 0]
+            if not polys:
+                continue
+            geometry = shapely.union_all(polys)
+            zones.append(Zone(f"zone-{settlement.id.removeprefix('settlement-')}", region.id, settlement.id,
+                              geometry, area_km2(geometry)))
+    return zones
+
+
+# ---------------------------------------------------------------- the naive reference
+
+def naive_controller(catalog: Catalog, place_id: str, date: dt.date) -> str:
+    """Replay every event in order: slow, obviously right; the reference for tests and benchmarks."""
+    place = catalog.places[place_id]
+    regions = set(catalog.containing_regions.get(place_id, ()))
+    controller = initial_controller(place)
+    for event in sorted(catalog.events, key=event_order):
+        if event.date > date:
+            break
+        if event.controller_after is None:
+            continue
+        if place_id in event.place_ids or regions & set(event.place_ids):
+            controller = event.controller_after
+    return controller
+
+
+def naive_snapshot(catalog: Catalog, date: dt.date) -> dict[str, str]:
+    return {pid: naive_controller(catalog, pid, date) for pid, p in catalog.places.items() if p.layer != "region"}
+
+
+def replay_problems(catalog: Catalog) -> list[tuple[Event, str, str]]:
+    """Events whose ``controller_before`` disagrees with the state that earlier events leave.
+
+    For a settlement the prior controller must equal ``controller_before``: either the state
+    just before the event, or the state at the start of its day (so that a same-day exception to
+    a region-wide event, e.g. the Lachin corridor towns on the day Lachin district was handed
+    over, states who really held the place that morning).  For a region the event may cover
+    places already held by the new side, so each settlement inside it must have been held by
+    either ``controller_before`` or ``controller_after``.
+    """
+    state = {pid: initial_controller(p) for pid, p in catalog.places.items()}
+    day, day_start = None, dict(state)
+    problems = []
+    for event in sorted(catalog.events, key=event_order):
+        if event.controller_after is None:
+            continue
+        if event.date != day:
+            day, day_start = event.date, dict(state)
+        for pid in event.place_ids:
+            place = catalog.places[pid]
+            if place.layer == "region":
+                members = catalog.members.get(pid, ())
+                for sid in members:
+                    if state[sid] not in (event.controller_before, event.controller_after):
+                        problems.append((event, sid, state[sid]))
+                        break
+                for sid in members:
+                    state[sid] = event.controller_after
+                state[pid] = event.controller_after
+            else:
+                if event.controller_before not in (state[pid], day_start[pid]):
+                    problems.append((event, pid, state[pid]))
+                state[pid] = event.controller_after
+    return problems

@@ -1,0 +1,507 @@
+"""Every check on the data files, each reporting the file, the feature or row, and the field.
+
+The same rules serve the bundled geodata (``karabakh-map validate``), a researcher's uploaded
+events CSV (the app's upload box, ``--events FILE``) and the test fixtures of broken files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+from typing import Iterable
+
+import shapely
+from shapely.geometry import shape
+
+from karabakh_map.catalog import (
+    CONTROLLERS, DATE_PRECISIONS, EVENT_KINDS, PERSPECTIVES, ROAD_STATUSES, AlternativeDate,
+    Catalog, Event, Place, Problem, Source, event_order,
+)
+from karabakh_map.names import Names
+
+LAYER_FILES = {"region": "regions.geojson", "settlement": "settlements.geojson", "road": "roads.geojson"}
+ID_PATTERN = re.compile(r"^(region|district|province|settlement|road)-[a-z0-9]+(-[a-z0-9]+)*$")
+EVENT_ID_PATTERN = re.compile(r"^ev-\d{8}-[a-z0-9]+(-[a-z0-9]+)*$")
+SOURCE_ID_PATTERN = re.compile(r"^src-[a-z0-9]+(-[a-z0-9]+)*$")
+ARMENIAN_SCRIPT = re.compile(r"[\u0531-\u0587]")
+CYRILLIC_SCRIPT = re.compile(r"[\u0400-\u04FF]")
+
+# Everything we map lies in this box (lon, lat); a feature outside it has swapped or wrong
+# coordinates.
+BOUNDS = (44.0, 38.5, 48.5, 41.8)
+MAX_DECIMALS = 6
+MAX_FILE_BYTES = 20_000_000
+
+REGION_KINDS = ("oblast", "district", "province")
+SETTLEMENT_KINDS = ("city", "town", "village")
+COORD_METHODS = ("geonames", "hand")
+NAME_FIELDS = ("name_en", "name_az", "name_hy", "name_hy_latn", "name_ru")
+
+EVENT_COLUMNS = ("event_id", "date", "date_precision", "place_ids", "controller_before", "controller_after",
+                 "kind", "title", "description", "source_ids", "alt_dates", "road_status")
+SOURCE_COLUMNS = ("source_id", "title", "author", "publisher", "date", "url", "citation", "perspective")
+
+
+# ---------------------------------------------------------------- reading files
+
+def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
+    if not path.exists():
+        problems.append(Problem(label, "-", "file", "file not found"))
+        return None
+    data = path.read_bytes()
+    return decode(data, label, problems)
+
+
+def decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(label, "-", "file", f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}"))
+        return None
+    if not data.strip():
+        problems.append(Problem(label, "-", "file", "file is empty"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(label, "-", "file", f"not UTF-8: invalid byte 0x{data[exc.start]:02x} at offset {exc.start}"))
+        return None
+    return text
+
+
+# ---------------------------------------------------------------- geometry
+
+def _positions(coords) -> Iterable[list]:
+    if coords and isinstance(coords[0], (int, float)):
+        yield coords
+    else:
+        for c in coords:
+            yield from _positions(c)
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        return 99
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def _ring_is_ccw(ring: list) -> bool:
+    area2 = sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in zip(ring, ring[1:]))
+    return area2 > 0
+
+
+EXPECTED_GEOMETRY = {"region": ("Polygon", "MultiPolygon"), "settlement": ("Point",), "road": ("LineString",)}
+
+
+def check_geometry(geometry, layer: str, file: str, item: str) -> tuple[list[Problem], object]:
+    problems: list[Problem] = []
+
+    def bad(message: str) -> tuple[list[Problem], None]:
+        problems.append(Problem(file, item, "geometry", message))
+        return problems, None
+
+    if not isinstance(geometry, dict) or "type" not in geometry or "coordinates" not in geometry:
+        return bad("missing or not a GeoJSON geometry object")
+    gtype = geometry["type"]
+    if gtype not in EXPECTED_GEOMETRY[layer]:
+        return bad(f"type {gtype!r}; expected {' or '.join(EXPECTED_GEOMETRY[layer])}")
+    coords = geometry["coordinates"]
+    try:
+        positions = list(_positions(coords))
+    except TypeError:
+        return bad("coordinates are not nested arrays of numbers")
+    if not positions:
+        return bad("no coordinates")
+    for pos in positions:
+        if len(pos) < 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos):
+            return bad(f"position {pos!r} is not [longitude, latitude]")
+        lon, lat = pos[0], pos[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            return bad(f"position {pos!r} is not WGS84 longitude, latitude")
+        if not (BOUNDS[0] <= lon <= BOUNDS[2] and BOUNDS[1] <= lat <= BOUNDS[3]):
+            hint = " (latitude and longitude swapped?)" if BOUNDS[0] <= lat <= BOUNDS[2] and BOUNDS[1] <= lon <= BOUNDS[3] else ""
+            return bad(f"position [{lon}, {lat}] lies outside the map's bounds {BOUNDS}{hint}")
+        if max(_decimals(lon), _decimals(lat)) > MAX_DECIMALS:
+            return bad(f"position {pos!r} has more than {MAX_DECIMALS} decimals")
+    if gtype in ("Polygon", "MultiPolygon"):
+        polygons = [coords] if gtype == "Polygon" else coords
+        for polygon in polygons:
+            for index, ring in enumerate(polygon):
+                if len(ring) < 4:
+                    return bad(f"ring {index} has {len(ring)} positions; a ring needs at least 4")
+                if ring[0] != ring[-1]:
+                    return bad(f"ring {index} is not closed (first and last positions differ)")
+                ccw = _ring_is_ccw(ring)
+                if index == 0 and not ccw:
+                    return bad("exterior ring is clockwise; RFC 7946 wants counter-clockwise")
+                if index > 0 and ccw:
+                    return bad(f"hole {index} is counter-clockwise; RFC 7946 wants clockwise")
+    if gtype == "LineString" and len(coords) < 2:
+        return bad("a LineString needs at least 2 positions")
+    try:
+        geom = shape(geometry)
+    except Exception as exc:  # shapely raises several types for malformed input
+        return bad(f"cannot be read: {exc}")
+    if not geom.is_valid:
+        return bad(f"invalid: {shapely.is_valid_reason(geom)}")
+    return problems, geom
+
+
+# ---------------------------------------------------------------- features
+
+def parse_feature_collection(text: str, layer: str, file: str, rejected: set[str] | None = None
+                             ) -> tuple[list[Problem], list[Place]]:
+    """Parse a layer; ids of features that fail go into ``rejected`` so that references to
+    them are not reported again (one root cause, one message)."""
+    rejected = set() if rejected is None else rejected
+    problems: list[Problem] = []
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [Problem(file, "-", "file", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")], []
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        return [Problem(file, "-", "type", "not a GeoJSON FeatureCollection")], []
+    places = []
+    seen: set[str] = set()
+    for index, feature in enumerate(data["features"]):
+        item = f"feature {index}"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(Problem(file, item, "type", "not a GeoJSON Feature"))
+            continue
+        fid = feature.get("id")
+        props = feature.get("properties")
+        if not isinstance(props, dict):
+            problems.append(Problem(file, item, "properties", "missing"))
+            continue
+        if not isinstance(fid, str) or not ID_PATTERN.match(fid):
+            problems.append(Problem(file, item, "id", f"{fid!r} is not a slug id like 'district-aghdam'"))
+            if isinstance(props.get("id"), str):
+                rejected.add(props["id"])
+            continue
+        item = fid
+        if fid in seen:
+            problems.append(Problem(file, item, "id", "duplicate id"))
+            continue
+        seen.add(fid)
+        if props.get("id") != fid:
+            problems.append(Problem(file, item, "properties.id", f"{props.get('id')!r} differs from the feature id"))
+        feature_problems = check_properties(props, layer, file, item)
+        geom_problems, geom = check_geometry(feature.get("geometry"), layer, file, item)
+        feature_problems += geom_problems
+        problems += feature_problems
+        if feature_problems:
+            rejected.add(fid)
+            continue
+        names = Names(props["name_en"], props["name_az"], props["name_hy"], props["name_hy_latn"], props["name_ru"],
+                      tuple(props.get("alt_names") or ()))
+        places.append(Place(fid, layer, props["kind"], names, geom, props))
+    return problems, places
+
+
+def check_properties(props: dict, layer: str, file: str, item: str) -> list[Problem]:
+    problems = []
+
+    def bad(fieldname: str, message: str) -> None:
+        problems.append(Problem(file, item, fieldname, message))
+
+    for name_field in NAME_FIELDS:
+        value = props.get(name_field)
+        if not isinstance(value, str) or not value.strip():
+            bad(name_field, "required name is missing")
+    if isinstance(props.get("name_hy"), str) and props["name_hy"].strip() and not ARMENIAN_SCRIPT.search(props["name_hy"]):
+        bad("name_hy", f"{props['name_hy']!r} is not in Armenian script")
+    if isinstance(props.get("name_ru"), str) and props["name_ru"].strip() and not CYRILLIC_SCRIPT.search(props["name_ru"]):
+        bad("name_ru", f"{props['name_ru']!r} is not in Cyrillic script")
+    alt = props.get("alt_names", [])
+    if not isinstance(alt, list) or not all(isinstance(a, str) for a in alt):
+        bad("alt_names", "must be a list of strings")
+    kind = props.get("kind")
+    if layer == "region":
+        if kind not in REGION_KINDS:
+            bad("kind", f"{kind!r} is not one of {', '.join(REGION_KINDS)}")
+        _check_method(props, "geometry_method", "precision_km", bad)
+    elif layer == "settlement":
+        if kind not in SETTLEMENT_KINDS:
+            bad("kind", f"{kind!r} is not one of {', '.join(SETTLEMENT_KINDS)}")
+        if not isinstance(props.get("district_id"), str) or not props["district_id"]:
+            bad("district_id", "missing")
+        method = props.get("coord_method")
+        if method not in COORD_METHODS:
+            bad("coord_method", f"{method!r} is not one of {', '.join(COORD_METHODS)}")
+        elif method == "geonames" and not isinstance(props.get("geonameid"), int) and not props.get("geonames_name"):
+            bad("geonameid", "a GeoNames coordinate needs its integer geonameid (or the geonames_name it was matched by)")
+        precision = props.get("coord_precision_km")
+        if not isinstance(precision, (int, float)) or isinstance(precision, bool) or precision <= 0:
+            bad("coord_precision_km", "must be a positive number of kilometres")
+        if props.get("initial_controller", "azerbaijan") not in CONTROLLERS:
+            bad("initial_controller", f"{props.get('initial_controller')!r} is not a known controller")
+    elif layer == "road":
+        if kind != "road":
+            bad("kind", f"{kind!r}; expected 'road'")
+        _check_method(props, "geometry_method", "precision_km", bad)
+        valid_from = _parse_date(props.get("valid_from"))
+        if valid_from is None:
+            bad("valid_from", f"{props.get('valid_from')!r} is not an ISO date (YYYY-MM-DD)")
+        if props.get("valid_to") is not None:
+            valid_to = _parse_date(props.get("valid_to"))
+            if valid_to is None:
+                bad("valid_to", f"{props.get('valid_to')!r} is not an ISO date (YYYY-MM-DD) or null")
+            elif valid_from and valid_to < valid_from:
+                bad("valid_to", f"{valid_to} is before valid_from {valid_from}")
+    return problems
+
+
+def _check_method(props: dict, method_field: str, precision_field: str, bad) -> None:
+    method = props.get(method_field)
+    if not isinstance(method, str) or not method.strip():
+        bad(method_field, "every feature records how its geometry was made")
+    precision = props.get(precision_field)
+    if not isinstance(precision, (int, float)) or isinstance(precision, bool) or precision <= 0:
+        bad(precision_field, "must be a positive number of kilometres")
+
+
+def _parse_date(value) -> dt.date | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def distance_km(a, b) -> float:
+    from karabakh_map.timeline import to_equal_area
+    return to_equal_area(a).distance(to_equal_area(b)) / 1000
+
+
+def check_settlements_in_districts(places: dict[str, Place], file: str, rejected: set[str] = frozenset()) -> list[Problem]:
+    problems = []
+    for place in places.values():
+        if place.layer != "settlement":
+            continue
+        district = places.get(place.district_id or "")
+        if place.district_id in rejected:
+            continue
+        if district is None or district.layer != "region":
+            problems.append(Problem(file, place.id, "district_id", f"{place.district_id!r} is not a region id"))
+        elif not district.geometry.covers(place.geometry):
+            off_km = distance_km(district.geometry, place.geometry)
+            allowed = float(district.properties.get("precision_km") or 0) + float(place.properties.get("coord_precision_km") or 0)
+            if off_km > allowed:
+                problems.append(Problem(file, place.id, "geometry",
+                                        f"point {list(place.geometry.coords)[0]} lies {off_km:.1f} km outside its district "
+                                        f"{district.id} (allowed: {allowed:g} km, the boundary's and the point's precision)"))
+                continue
+        if place.properties.get("in_nkao") is not None and "region-nkao" in places:
+            inside = places["region-nkao"].geometry.covers(place.geometry)
+            if bool(place.properties["in_nkao"]) != inside:
+                problems.append(Problem(file, place.id, "in_nkao", f"says {place.properties['in_nkao']} but the point is "
+                                        f"{'inside' if inside else 'outside'} region-nkao"))
+    return problems
+
+
+# ---------------------------------------------------------------- sources and events
+
+def _csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list[Problem]) -> list[tuple[int, dict]] | None:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in columns if c not in header]
+    if missing:
+        problems.append(Problem(file, "header", ", ".join(missing), "required column missing"))
+        return None
+    rows = []
+    try:
+        for row in reader:
+            if None in row:
+                problems.append(Problem(file, f"row {reader.line_num}", "-", f"{len(header) + len(row[None])} fields; the header has {len(header)}"))
+                continue
+            rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
+    except csv.Error as exc:
+        problems.append(Problem(file, f"row {reader.line_num}", "-", f"malformed CSV: {exc}"))
+    return rows
+
+
+def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tuple[list[Problem], dict[str, Source]]:
+    rejected = set() if rejected is None else rejected
+    problems: list[Problem] = []
+    rows = _csv_rows(text, file, SOURCE_COLUMNS, problems)
+    sources: dict[str, Source] = {}
+    for line, row in rows or []:
+        item = f"row {line}"
+        sid = row["source_id"]
+        row_problems = []
+        if not SOURCE_ID_PATTERN.match(sid):
+            row_problems.append(Problem(file, item, "source_id", f"{sid!r} is not an id like 'src-un-sc-822'"))
+        elif sid in sources:
+            row_problems.append(Problem(file, item, "source_id", f"duplicate id {sid!r}"))
+        if not row["title"]:
+            row_problems.append(Problem(file, item, "title", "missing"))
+        if not (row["url"] or row["citation"]):
+            row_problems.append(Problem(file, item, "url", "a source needs a URL or a citation a reader can find"))
+        if row["url"] and not row["url"].lower().startswith(("http://", "https://")):
+            row_problems.append(Problem(file, item, "url", f"{row['url']!r}: only http(s) links are allowed"))
+        if row["perspective"] not in PERSPECTIVES:
+            row_problems.append(Problem(file, item, "perspective", f"{row['perspective']!r} is not one of {', '.join(PERSPECTIVES)}"))
+        problems += row_problems
+        if not row_problems:
+            sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS})
+        else:
+            rejected.add(sid)
+    return problems, sources
+
+
+def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[str, Source],
+                 origin: str = "bundled", rejected: set[str] = frozenset()) -> tuple[list[Problem], list[Event]]:
+    """Parse and check an events CSV row by row; valid rows are returned even when others fail.
+
+    References to ids in ``rejected`` (places or sources already reported broken) are not
+    reported again."""
+    problems: list[Problem] = []
+    rows = _csv_rows(text, file, EVENT_COLUMNS, problems)
+    events: list[Event] = []
+    seen: set[str] = set()
+    for line, row in rows or []:
+        item = f"row {line}"
+        row_problems: list[Problem] = []
+
+        def bad(fieldname: str, message: str) -> None:
+            row_problems.append(Problem(file, item, fieldname, message))
+
+        eid = row["event_id"]
+        if not EVENT_ID_PATTERN.match(eid):
+            bad("event_id", f"{eid!r} is not an id like 'ev-19920508-shusha'")
+        elif eid in seen:
+            bad("event_id", f"duplicate id {eid!r}")
+        seen.add(eid)
+        date = _parse_date(row["date"])
+        if date is None:
+            bad("date", f"{row['date']!r} is not an ISO date (YYYY-MM-DD)")
+        if row["date_precision"] not in DATE_PRECISIONS:
+            bad("date_precision", f"{row['date_precision']!r} is not one of {', '.join(DATE_PRECISIONS)}")
+        elif date and row["date_precision"] == "month" and date.day != 1:
+            bad("date_precision", "a month-precision date is written as the 1st of the month")
+        elif date and row["date_precision"] == "year" and (date.month, date.day) != (1, 1):
+            bad("date_precision", "a year-precision date is written as 1 January")
+        place_ids = tuple(p.strip() for p in row["place_ids"].split(";") if p.strip())
+        if not place_ids:
+            bad("place_ids", "no place given")
+        for pid in place_ids:
+            if pid not in places and pid not in rejected:
+                bad("place_ids", f"unknown place {pid!r}")
+        before, after = row["controller_before"] or None, row["controller_after"] or None
+        for fieldname, value in (("controller_before", before), ("controller_after", after)):
+            if value is not None and value not in CONTROLLERS:
+                bad(fieldname, f"{value!r} is not one of {', '.join(CONTROLLERS)}")
+        if (before is None) != (after is None):
+            bad("controller_after" if after is None else "controller_before",
+                "give both controllers for a change of control, or neither")
+        if row["kind"] not in EVENT_KINDS:
+            bad("kind", f"{row['kind']!r} is not one of {', '.join(EVENT_KINDS)}")
+        if not row["title"]:
+            bad("title", "missing")
+        source_ids = tuple(s.strip() for s in row["source_ids"].split(";") if s.strip())
+        if not source_ids:
+            bad("source_ids", "every event needs at least one source")
+        for sid in source_ids:
+            if sid not in sources and sid not in rejected:
+                bad("source_ids", f"unknown source {sid!r}")
+        alt_dates = []
+        for entry in (a.strip() for a in row["alt_dates"].split(";") if a.strip()):
+            alt_text, _, alt_source = entry.partition("@")
+            alt_date = _parse_date(alt_text.strip())
+            if alt_date is None or not alt_source.strip():
+                bad("alt_dates", f"{entry!r} is not 'YYYY-MM-DD@source-id'")
+            elif alt_source.strip() not in sources:
+                bad("alt_dates", f"unknown source {alt_source.strip()!r}")
+            else:
+                alt_dates.append(AlternativeDate(alt_date, alt_source.strip()))
+        road_status = row["road_status"] or None
+        if road_status is not None:
+            if road_status not in ROAD_STATUSES:
+                bad("road_status", f"{road_status!r} is not one of {', '.join(ROAD_STATUSES)}")
+            elif not any(pid.startswith("road-") for pid in place_ids):
+                bad("road_status", "a road status needs a road in place_ids")
+        problems += row_problems
+        if row_problems:
+            continue
+        assert date is not None
+        events.append(Event(eid, date, row["date_precision"], place_ids, before, after, row["kind"], row["title"],
+                            row["description"], source_ids, tuple(alt_dates), road_status, line, origin))
+    return problems, events
+
+
+def check_event_consistency(catalog: Catalog, file: str, events: Iterable[Event] | None = None) -> list[Problem]:
+    """No contradictory events on one place and day; each "before" matches the derived state."""
+    from karabakh_map.timeline import replay_problems
+
+    problems = []
+    checked = list(events) if events is not None else list(catalog.events)
+    contradictory: set[str] = set()
+    by_place_day: dict[tuple[str, dt.date], Event] = {}
+    for event in sorted(checked, key=event_order):
+        if not event.changes_control:
+            continue
+        for pid in event.place_ids:
+            other = by_place_day.get((pid, event.date))
+            if other and other.controller_after != event.controller_after:
+                contradictory.add(event.event_id)
+                problems.append(Problem(file, f"row {event.row}", "controller_after",
+                                        f"{event.event_id} gives {pid} to {event.controller_after} on {event.date}, "
+                                        f"but {other.event_id} gives it to {other.controller_after} the same day"))
+            by_place_day[(pid, event.date)] = event
+    for event, place_id, expected in replay_problems(catalog):
+        if (events is not None and event not in checked) or event.event_id in contradictory:
+            continue
+        problems.append(Problem(file, f"row {event.row}", "controller_before",
+                                f"{event.event_id}: {place_id} was held by {expected} on {event.date}, "
+                                f"not {event.controller_before}"))
+    return problems
+
+
+# ---------------------------------------------------------------- the whole directory
+
+def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
+    """Check every file; a file that cannot be read at all is reported once, without the
+    cascade of problems it would cause in the files that refer to it."""
+    problems: list[Problem] = []
+    places: dict[str, Place] = {}
+    unreadable: set[str] = set()
+    rejected: set[str] = set()
+    for layer, filename in LAYER_FILES.items():
+        label = f"geodata/{filename}"
+        before = len(problems)
+        text = read_text(directory / filename, label, problems)
+        if text is not None:
+            layer_problems, layer_places = parse_feature_collection(text, layer, label, rejected)
+            problems += layer_problems
+            for place in layer_places:
+                if place.id in places:
+                    problems.append(Problem(label, place.id, "id", f"duplicate id (also in {LAYER_FILES[places[place.id].layer]})"))
+                else:
+                    places[place.id] = place
+        if any(p.item in ("-", "header") for p in problems[before:]):
+            unreadable.add(layer)
+    if "region" not in unreadable and "settlement" not in unreadable:
+        problems += check_settlements_in_districts(places, "geodata/settlements.geojson", rejected)
+
+    sources: dict[str, Source] = {}
+    before = len(problems)
+    text = read_text(directory / "sources.csv", "geodata/sources.csv", problems)
+    if text is not None:
+        source_problems, sources = parse_sources(text, "geodata/sources.csv", rejected)
+        problems += source_problems
+    if any(p.item in ("-", "header") for p in problems[before:]):
+        unreadable.add("sources")
+    events: list[Event] = []
+    if not unreadable:
+        text = read_text(directory / "events.csv", "geodata/events.csv", problems)
+        if text is not None:
+            event_problems, events = parse_events(text, "geodata/events.csv", places, sources, rejected=rejected)
+            problems += event_problems
+    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources)
+    if not problems:
+        problems += check_event_consistency(catalog, "geodata/events.csv")
+    return catalog, problems
