@@ -139,7 +139,7 @@ class CatalogError(Exception):
         self.problems = problems
         shown = "\n".join(str(p) for p in problems[:50])
         more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{len(problems)} problem(s) in the geodata:\n{shown}{more}")
+        super().__init__(f"{len(problems)} problem(s) in the data:\n{shown}{more}")
 
 
 class UnknownPlace(LookupError):

@@ -127,9 +127,10 @@ class Legend(MacroElement):
         {% macro html(this, kwargs) %}{% endmacro %}
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: 'bottomleft'});
+            var legend = L.control({position: 'bottomright'});
             legend.onAdd = function () {
-                var div = L.DomUtil.create('div', 'km-legend');
+                var div = L.DomUtil.create('details', 'km-legend');
+                div.open = true;
                 div.innerHTML = {{ this.content | tojson }};
                 return div;
             };
@@ -153,7 +154,7 @@ class Legend(MacroElement):
             dash = f'stroke-dasharray="{style["dashArray"]}"' if style["dashArray"] else ""
             rows.append(f'<div><svg width="34" height="10"><line x1="0" y1="5" x2="34" y2="5" stroke="{style["color"]}" '
                         f'stroke-width="{min(style["weight"], 5)}" {dash}/></svg> Road: {ROAD_STATUS_LABELS[status]}</div>')
-        self.content = '<div class="km-legend-title">Control on the chosen date</div>' + "".join(rows)
+        self.content = '<summary class="km-legend-title">Legend</summary>' + "".join(rows)
 
 
 def base_map(center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, tiles: str = "plain", asset_prefix: str = "/app/static",

@@ -247,15 +247,15 @@ class Timeline:
         return {rid: tuple(z) for rid, z in result.items()}
 
     def map_zones(self) -> tuple[Zone, ...]:
-        """The zones that tile the map (the NKAO copies excluded)."""
-        return tuple(z for z in self.zones if z.region_id != "region-nkao")
+        """The zones that tile the map: the districts, and in Armenia's provinces only the zones
+        of settlements in the record (Artsvashen), not the rest of the province."""
+        return tuple(z for z in self.zones if z.region_id != "region-nkao"
+                     and not (z.region_id.startswith("province-") and z.follows == z.region_id))
 
     def area_by_controller(self, date: dt.date) -> dict[str, float]:
         """km² held by each controller across the districts (Armenia's provinces: only their settlements' zones)."""
         held = {c: 0.0 for c in CONTROLLERS}
         for zone in self.map_zones():
-            if zone.region_id.startswith("province-") and zone.follows == zone.region_id:
-                continue
             held[self._control[zone.follows].at(date)[0]] += zone.area_km2
         return {c: round(v, 1) for c, v in held.items()}
 
