@@ -55,7 +55,3 @@ class GeodataCopy:
 @pytest.fixture
 def geodata_copy(tmp_path) -> GeodataCopy:
     return GeodataCopy(tmp_path)
-
-
-def d(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)

@@ -8,7 +8,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import d
+from helpers import d
 from karabakh_map.catalog import CONTROLLERS, HISTORY_START, Catalog, history_end
 from karabakh_map.timeline import Timeline, naive_controller, naive_snapshot
 
