@@ -118,8 +118,8 @@ sb.caption("Who controlled each place on the chosen day, 1988 to today, and acco
 sb.slider("Date", min_value=HISTORY_START, max_value=history_end(), step=dt.timedelta(days=1),
           format="YYYY-MM-DD", key="date")
 c1, c2, c3 = sb.columns([1, 1, 1])
-c1.button("◀ Prev", on_click=step_event, args=(-1,), use_container_width=True)
-c2.button("Next ▶", on_click=step_event, args=(1,), use_container_width=True)
+c1.button("◀ Prev", on_click=step_event, args=(-1,), width="stretch")
+c2.button("Next ▶", on_click=step_event, args=(1,), width="stretch")
 c3.toggle("Play", key="playing", help="Step through every recorded event")
 sb.selectbox("Jump to", ["—", *KEY_DATES], key="key_date", on_change=jump_key_date)
 sb.radio("Names", ["both", "az", "hy"], key="names", horizontal=True,
@@ -136,7 +136,7 @@ if query:
         sb.caption(f"No place matches {query!r}.")
     for place in matches:
         sb.button(f"{place.names.label(state.names)} ({place.kind})", key=f"find-{place.id}",
-                  on_click=select_place, args=(place.id,), use_container_width=True)
+                  on_click=select_place, args=(place.id,), width="stretch")
 
 date: dt.date = state.date
 names_mode: str = state.names
@@ -187,11 +187,13 @@ with right:
                       if e.changes_control else "")
             marker = "▶ " if entry.nearest else ""
             style = "background:#fff3cd;padding:4px;border-left:4px solid #E69F00;" if entry.nearest else "padding:4px;"
-            alt = "".join(f"<br><em>Other date given: {a.date.isoformat()} ({html.escape(a.source_id)})</em>" for a in e.alt_dates)
+            other_dates = "".join(
+                f"<br><em>Other date given: {a.date.isoformat()} by {html.escape(catalog.sources[a.source_id].title)}</em>"
+                for a in e.alt_dates if a.source_id in catalog.sources)
             st.markdown(
                 f'<div class="km-event" style="{style}"><strong>{marker}{e.date.isoformat()}</strong>'
                 f'{"" if e.date_precision == "day" else " (" + e.date_precision + " precision)"}: '
-                f'{html.escape(e.title)}{html.escape(change)}<br>{html.escape(e.description)}{alt}'
+                f'{html.escape(e.title)}{html.escape(change)}<br>{html.escape(e.description)}{other_dates}'
                 f'<br><small>Sources: {sources_html(timeline, e)}</small></div>', unsafe_allow_html=True)
         st.button("Clear selection", on_click=select_place, args=(None,))
     else:
@@ -206,7 +208,7 @@ with right:
     for e in changes[-25:]:
         first_place = next((p for p in e.place_ids if p in catalog.places), None)
         st.button(f"{e.date.isoformat()} · {e.title}", key=f"ev-{e.event_id}", on_click=select_place,
-                  args=(first_place, e.date), use_container_width=True)
+                  args=(first_place, e.date), width="stretch")
     if len(changes) > 25:
         st.caption(f"... and {len(changes) - 25} earlier events in this period.")
 
@@ -216,10 +218,10 @@ chart_frame = frame[frame["controller"].isin(["azerbaijan", "armenian_forces", "
 colour = alt.Color("held by:N", scale=alt.Scale(domain=[CONTROLLER_LABELS[c] for c in CONTROLLERS],
                                                range=[mapview.CONTROLLER_COLOURS[c] for c in CONTROLLERS]))
 area = alt.Chart(chart_frame).mark_line(interpolate="step-after").encode(
-    x=alt.X("date:T", title=None), y=alt.Y("km2:Q", title="Area held (km²)"), color=colour)
+    x=alt.X("date:T", title=None), y=alt.Y("km2:Q", title="Area held (km²)", scale=alt.Scale(zero=True)), color=colour)
 rule = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(date)]})).mark_rule(color="black", strokeDash=[4, 2]).encode(x="date:T")
 st.markdown("##### Area held by each side over time (the 7 districts, the former NKAO and the neighbouring units)")
-st.altair_chart(area + rule, use_container_width=True)
+st.altair_chart(area + rule, width="stretch")
 
 view = View(date=date, place=state.place, names=names_mode, lat=state.lat, lon=state.lon, zoom=state.zoom)
 st.query_params.from_dict(view_to_params(view))

@@ -68,6 +68,7 @@ LAYER_NAMES = {
     "peacekeeping": "Peacekeeping zone (2020-2024)",
     "road": "Lachin road",
     "settlements": "Settlements",
+    "labels": "Town labels",
 }
 
 
@@ -127,7 +128,7 @@ class Legend(MacroElement):
         {% macro html(this, kwargs) %}{% endmacro %}
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: 'bottomright'});
+            var legend = L.control({position: 'topright'});
             legend.onAdd = function () {
                 var div = L.DomUtil.create('details', 'km-legend');
                 div.open = true;
@@ -226,7 +227,7 @@ def date_layers(data: MapData, date: dt.date, names_mode: str = "both", visible:
             state = snapshot[region.id]
             features.append({"type": "Feature", "geometry": data.region_geometry[region.id], "properties": {
                 "id": region.id, "label": html.escape(_label(names_mode, region)),
-                "held": html.escape(_share_text(state)), "partial": state.partial,
+                "held": html.escape(_share_text(state)), "partial": state.partial and region.kind == "district",
             }})
         group = folium.FeatureGroup(name=LAYER_NAMES["districts"])
         folium.GeoJson(
@@ -291,6 +292,22 @@ def date_layers(data: MapData, date: dt.date, names_mode: str = "both", visible:
             tooltip=folium.GeoJsonTooltip(fields=["label", "held"], labels=False),
         ).add_to(group)
         groups.append(group)
+
+    if "labels" in visible:
+        group = folium.FeatureGroup(name=LAYER_NAMES["labels"])
+        for settlement in catalog.settlements:
+            if settlement.kind != "city":
+                continue
+            lon, lat = data.settlement_geometry[settlement.id]["coordinates"]
+            folium.Marker(
+                [lat, lon],
+                icon=folium.DivIcon(html=f'<div class="km-label">{html.escape(_label(names_mode, settlement))}</div>',
+                                    icon_size=(160, 16), icon_anchor=(-6, 8), class_name="km-label-icon"),
+                interactive=False,
+            ).add_to(group)
+        groups.append(group)
+    for group in groups:
+        LocalAssets("").apply(group)  # no plugin here needs a CDN asset
     return groups
 
 

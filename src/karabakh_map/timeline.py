@@ -188,10 +188,10 @@ class Timeline:
         return {pid: self.state(pid, date) for pid in self.catalog.places}
 
     def zone_controllers(self, date: dt.date) -> dict[str, str]:
-        return {z.zone_id: self._control[z.follows].at(date)[0] for z in self.zones}
+        return {z.zone_id: self._control[z.follows].at(date)[0] for z in self.map_zones()}
 
     def zone_peacekeeping(self, date: dt.date) -> dict[str, bool]:
-        return {z.zone_id: self._peacekeeping[z.follows].at(date)[0] == "yes" for z in self.zones}
+        return {z.zone_id: self._peacekeeping[z.follows].at(date)[0] == "yes" for z in self.map_zones()}
 
     def events_between(self, start: dt.date, end: dt.date, place_id: str | None = None) -> list[Event]:
         """Events with ``start < date <= end`` (all of them when start is before the record)."""
@@ -246,11 +246,15 @@ class Timeline:
             result.setdefault(zone.region_id, []).append(zone)
         return {rid: tuple(z) for rid, z in result.items()}
 
+    @cached_property
+    def _map_zones(self) -> tuple[Zone, ...]:
+        return tuple(z for z in self.zones if z.region_id != "region-nkao"
+                     and not (z.region_id.startswith("province-") and z.follows == z.region_id))
+
     def map_zones(self) -> tuple[Zone, ...]:
         """The zones that tile the map: the districts, and in Armenia's provinces only the zones
         of settlements in the record (Artsvashen), not the rest of the province."""
-        return tuple(z for z in self.zones if z.region_id != "region-nkao"
-                     and not (z.region_id.startswith("province-") and z.follows == z.region_id))
+        return self._map_zones
 
     def area_by_controller(self, date: dt.date) -> dict[str, float]:
         """km² held by each controller across the districts (Armenia's provinces: only their settlements' zones)."""
