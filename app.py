@@ -21,7 +21,7 @@ from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, 
 from karabakh_map.panel import place_panel, previous_key_date, sources_html
 from karabakh_map.timeline import Timeline
 from karabakh_map.uploads import merge_uploaded_events
-from karabakh_map.view import KEY_DATES, View, parse_view, share_link, view_to_params
+from karabakh_map.view import KEY_DATES, View, markdown_literal, parse_view, share_link, view_to_params
 
 st.set_page_config(page_title="Karabakh control map, 1988-today", layout="wide")
 
@@ -109,7 +109,7 @@ for key, value in state.pop("pending", {}).items():
     state[key] = value
 
 for notice in state.pop("notices", []):
-    st.warning(notice)
+    st.warning(markdown_literal(notice))
 
 # ------------------------------------------------------------------ sidebar: time, names, layers
 sb = st.sidebar

@@ -5,10 +5,17 @@ import json
 import shutil
 from pathlib import Path
 
+import functools
+
 import pytest
+import streamlit.components.v2.manifest_scanner as _manifest_scanner
 
 from karabakh_map.catalog import GEODATA_DIR, load_catalog
 from karabakh_map.timeline import Timeline
+
+# AppTest rescans every installed distribution's metadata for Streamlit components on each run
+# (about 0.5 s here). Nothing is installed during a test session, so one scan serves them all.
+_manifest_scanner.scan_component_manifests = functools.cache(_manifest_scanner.scan_component_manifests)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

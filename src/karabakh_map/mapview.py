@@ -32,7 +32,9 @@ CONTROLLER_COLOURS = {
     "russian_peacekeepers": "#009E73",
     "contested": "#CC79A7",
 }
-CONTROLLER_OPACITY = {"azerbaijan": 0.45, "armenian_forces": 0.55, "russian_peacekeepers": 0.6, "contested": 0.35}
+# Fill opacities spread the blended greys evenly (about 0.50, 0.62, 0.74, 0.86 relative luminance
+# on a white background), so the four states also differ in greyscale print.
+CONTROLLER_OPACITY = {"azerbaijan": 0.6, "armenian_forces": 0.39, "russian_peacekeepers": 0.95, "contested": 0.59}
 
 # Road statuses differ by dash pattern and weight, not only by colour.
 ROAD_STYLES = {

@@ -106,6 +106,15 @@ def parse_view(params: Mapping[str, object], catalog: Catalog) -> tuple[View, li
     return view, notices
 
 
+# Characters that Streamlit's markdown could turn into formatting, links, HTML, maths or icons.
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|<>~$:")
+
+
+def markdown_literal(text: str) -> str:
+    """Escape text so that Streamlit's markdown shows it exactly as typed (no formatting, no HTML)."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
 def view_to_params(view: View) -> dict[str, str]:
     params = {"date": view.date.isoformat()}
     if view.place:
