@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from karabakh_map import mapview, serialize
+from karabakh_map import livemap, mapview, serialize
 from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, CatalogError, history_end, load_catalog
 from karabakh_map.panel import place_panel, previous_key_date, sources_html
 from karabakh_map.timeline import Timeline
@@ -39,6 +39,13 @@ def bundled_timeline() -> Timeline:
 @st.cache_resource
 def map_data(_timeline: Timeline, key: str) -> mapview.MapData:
     return mapview.MapData(_timeline)
+
+
+@st.cache_resource
+def live_data(_timeline: Timeline, key: str) -> livemap.LiveData:
+    live = livemap.LiveData(map_data(_timeline, key))
+    _ = live.payload_json  # build once, not on the first user's click
+    return live
 
 
 @st.cache_data
@@ -146,15 +153,17 @@ snapshot = timeline.snapshot(date)
 left, right = st.columns([3, 2], gap="medium")
 with left:
     st.markdown(f"#### Control on {date.strftime('%-d %B %Y')}")
-    data = map_data(timeline, timeline_key)
-    groups = mapview.date_layers(data, date, names_mode, set(layers), snapshot)
     if NAIVE:
-        m = mapview.full_map(data, date, names_mode, set(layers), (state.lat, state.lon), state.zoom, tiles)
+        # the baseline: reload, revalidate and rebuild everything, and remount the map
+        naive_data = mapview.MapData(Timeline(load_catalog()))
+        m = mapview.full_map(naive_data, date, names_mode, set(layers), (state.lat, state.lon), state.zoom, tiles)
         result = st_folium(m, key=f"map-{date}-{names_mode}", height=620, use_container_width=True,
                            returned_objects=["last_active_drawing"])
     else:
-        m = mapview.base_map(tiles=tiles)
-        result = st_folium(m, key="map", height=620, use_container_width=True, feature_group_to_add=groups,
+        live = live_data(timeline, timeline_key)
+        m = livemap.live_base_map(live, tiles=tiles)
+        result = st_folium(m, key=f"map-{timeline_key}-{tiles}", height=620, use_container_width=True,
+                           feature_group_to_add=livemap.state_group(live, date, names_mode, set(layers), snapshot),
                            center=[state.lat, state.lon], zoom=state.zoom,
                            returned_objects=["last_active_drawing", "center", "zoom"])
     result = result or {}
@@ -220,16 +229,17 @@ colour = alt.Color("held by:N", scale=alt.Scale(domain=[CONTROLLER_LABELS[c] for
 area = alt.Chart(chart_frame).mark_line(interpolate="step-after").encode(
     x=alt.X("date:T", title=None), y=alt.Y("km2:Q", title="Area held (km²)", scale=alt.Scale(zero=True)), color=colour)
 rule = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(date)]})).mark_rule(color="black", strokeDash=[4, 2]).encode(x="date:T")
-st.markdown("##### Area held by each side over time (the 7 districts, the former NKAO and the neighbouring units)")
-st.altair_chart(area + rule, width="stretch")
+with st.expander("Area held by each side over time (chart)", expanded=False):
+    st.caption("The seven districts, the former NKAO and the neighbouring units, in km² on an equal-area projection.")
+    st.altair_chart(area + rule, width="stretch")
 
 view = View(date=date, place=state.place, names=names_mode, lat=state.lat, lon=state.lon, zoom=state.zoom)
 st.query_params.from_dict(view_to_params(view))
 d1, d2, d3 = st.columns([2, 1, 1])
 d1.text_input("Share this view", share_link(PUBLIC_URL, view), key=f"share-{hash(view)}")
-d2.download_button("Snapshot (GeoJSON)", serialize.snapshot_geojson(timeline, date),
+d2.download_button("Snapshot (GeoJSON)", lambda: serialize.snapshot_geojson(timeline, date),
                    file_name=f"karabakh-control-{date}.geojson", mime="application/geo+json")
-d3.download_button("Snapshot (CSV)", serialize.snapshot_csv(timeline, date),
+d3.download_button("Snapshot (CSV)", lambda: serialize.snapshot_csv(timeline, date),
                    file_name=f"karabakh-control-{date}.csv", mime="text/csv")
 st.caption("Boundaries: Natural Earth (public domain). Settlements: GeoNames (CC BY 4.0) and hand placement. "
            "Events: see each event's sources; claims are attributed to those who make them.")

@@ -146,3 +146,10 @@ def test_output_is_independent_of_row_order(catalog, timeline, seed):
 def test_naive_and_indexed_agree_for_one_place(catalog, timeline):
     for date in (d("1993-08-01"), d("2021-06-01")):
         assert naive_controller(catalog, "settlement-aghdam", date) == timeline.state("settlement-aghdam", date).controller
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(date=dates)
+def test_snapshot_agrees_with_single_place_queries(catalog, timeline, date):
+    snapshot = timeline.snapshot(date)
+    assert snapshot == {pid: timeline.state(pid, date) for pid in catalog.places}

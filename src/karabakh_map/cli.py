@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from karabakh_map.catalog import GEODATA_DIR, Catalog, CatalogError, UnknownPlace, load_catalog
-from karabakh_map.validation import check_event_consistency, decode, parse_events
+from karabakh_map.validation import decode
 
 
 class BadInput(Exception):
@@ -39,20 +39,16 @@ def parse_date(text: str, what: str = "date") -> dt.date:
 def load(args) -> Catalog:
     catalog = load_catalog(args.data)
     if getattr(args, "events", None):
+        from karabakh_map.uploads import merge_events
+
         path = Path(args.events)
-        problems: list = []
         if not path.exists():
             raise BadInput(f"events file not found: {args.events}")
-        text = decode(path.read_bytes(), path.name, problems)
-        if text is not None:
-            event_problems, events = parse_events(text, path.name, dict(catalog.places), dict(catalog.sources), origin=path.name)
-            problems += event_problems
-            if not problems:
-                merged = catalog.with_events(tuple(events), replace=args.events_only)
-                problems += check_event_consistency(merged, path.name, events)
-                catalog = merged
+        merged, problems = merge_events(catalog, path.name, path.read_bytes(), replace=args.events_only)
         if problems:
             raise CatalogError(problems)
+        assert merged is not None
+        catalog = merged
     return catalog
 
 
@@ -152,10 +148,14 @@ def cmd_events(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from karabakh_map.export import export_site
+    from karabakh_map.export import ExportError, export_site
 
     catalog = load(args)
-    report = export_site(catalog, Path(args.out))
+    try:
+        report = export_site(catalog, Path(args.out))
+    except ExportError as exc:
+        print(f"karabakh-map: export failed: {exc}", file=sys.stderr)
+        return 1
     print(report)
     return 0
 

@@ -229,7 +229,7 @@ def date_layers(data: MapData, date: dt.date, names_mode: str = "both", visible:
             state = snapshot[region.id]
             features.append({"type": "Feature", "geometry": data.region_geometry[region.id], "properties": {
                 "id": region.id, "label": html.escape(_label(names_mode, region)),
-                "held": html.escape(_share_text(state)), "partial": state.partial and region.kind == "district",
+                "held": html.escape(share_text(state)), "partial": state.partial and region.kind == "district",
             }})
         group = folium.FeatureGroup(name=LAYER_NAMES["districts"])
         folium.GeoJson(
@@ -248,7 +248,7 @@ def date_layers(data: MapData, date: dt.date, names_mode: str = "both", visible:
         group = folium.FeatureGroup(name=LAYER_NAMES["nkao"])
         folium.GeoJson(
             {"type": "Feature", "geometry": data.region_geometry["region-nkao"], "properties": {
-                "id": nkao.id, "label": html.escape(_label(names_mode, nkao)), "held": html.escape(_share_text(state))}},
+                "id": nkao.id, "label": html.escape(_label(names_mode, nkao)), "held": html.escape(share_text(state))}},
             name="nkao",
             style_function=lambda f: {"color": "#000000", "weight": 3.5, "dashArray": "1 7", "fill": False},
             tooltip=folium.GeoJsonTooltip(fields=["label", "held"], labels=False),
@@ -325,7 +325,7 @@ def _settlement_style(feature) -> dict:
     return {"fillColor": CONTROLLER_COLOURS[controller], "color": "#111111", "radius": radius}
 
 
-def _share_text(state: PlaceState) -> str:
+def share_text(state: PlaceState) -> str:
     if not state.share:
         return CONTROLLER_LABELS[state.controller]
     parts = [f"{CONTROLLER_LABELS[c]} {round(v * 100)}%" for c, v in sorted(state.share.items(), key=lambda kv: -kv[1]) if v > 0]

@@ -26,7 +26,7 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 import numpy as np
 import pyproj
@@ -58,9 +58,11 @@ def initial_controller(place: Place) -> str:
     return "armenian_forces" if place.id.startswith("province-") else "azerbaijan"
 
 
-@dataclass(frozen=True)
-class PlaceState:
-    """A place on one day: who held it, since when, and the event that said so."""
+class PlaceState(NamedTuple):
+    """A place on one day: who held it, since when, and the event that said so.
+
+    A NamedTuple rather than a dataclass: a snapshot builds one per place, and tuples are several
+    times cheaper to create (the snapshot budget is under a millisecond)."""
 
     place_id: str
     date: dt.date
@@ -105,6 +107,8 @@ class _Track:
     initial: str
 
     def at(self, date: dt.date) -> tuple[str, dt.date | None, str | None]:
+        if not self.dates:
+            return self.initial, None, None
         index = bisect.bisect_right(self.dates, date) - 1
         if index < 0:
             return self.initial, None, None
@@ -149,11 +153,7 @@ class Timeline:
         controller, since, event_id = self._control[place_id].at(date)
         peacekeeping = self._peacekeeping[place_id].at(date)[0] == "yes"
         if place.layer == "region":
-            share = self.share(place_id, date)
-            controller = max(share, key=lambda c: (share[c], -CONTROLLERS.index(c)))
-            since, event_id = self._region_since(place_id, date)
-            peacekeeping = any(self._peacekeeping[s].at(date)[0] == "yes" for s in self.catalog.members.get(place_id, ())) or peacekeeping
-            return PlaceState(place_id, date, controller, since, event_id, share, peacekeeping)
+            return self._region_state(place_id, date, {})
         if place.layer == "road":
             status, status_since, status_event = self._road[place_id].at(date)
             visible = (place.valid_from is None or place.valid_from <= date) and (place.valid_to is None or date <= place.valid_to)
@@ -162,30 +162,75 @@ class Timeline:
             return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping, status, visible)
         return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping)
 
-    def _region_since(self, region_id: str, date: dt.date) -> tuple[dt.date | None, str | None]:
-        """The last change of control anywhere in the region on or before ``date``."""
-        best: tuple[dt.date | None, str | None] = (None, None)
-        for follows in {z.follows for z in self.zones_by_region.get(region_id, ())}:
-            _, since, event_id = self._control[follows].at(date)
-            if since is not None and (best[0] is None or since > best[0]):
-                best = (since, event_id)
-        return best
-
     def share(self, region_id: str, date: dt.date) -> dict[str, float]:
-        zones = self.zones_by_region.get(region_id, ())
-        total = sum(z.area_km2 for z in zones)
-        if not zones or total <= 0:
-            return {self._control[region_id].at(date)[0]: 1.0}
-        held: dict[str, float] = {}
-        for zone in zones:
-            controller = self._control[zone.follows].at(date)[0]
-            held[controller] = held.get(controller, 0.0) + zone.area_km2
-        return {c: round(held[c] / total, 6) for c in CONTROLLERS if c in held}
+        return dict(self._region_state(region_id, date, {}).share or {})
 
     # ------------------------------------------------------------ all places
 
     def snapshot(self, date: dt.date) -> dict[str, PlaceState]:
-        return {pid: self.state(pid, date) for pid in self.catalog.places}
+        """Every place on one day: one binary search per place, then regions from their zones."""
+        result: dict[str, PlaceState] = {}
+        control, peacekeeping = self._control, self._peacekeeping
+        for pid in self._settlement_ids:
+            controller, since, event_id = control[pid].at(date)
+            result[pid] = PlaceState(pid, date, controller, since, event_id, None,
+                                     peacekeeping[pid].at(date)[0] == "yes")
+        for pid in self._road_ids:
+            result[pid] = self.state(pid, date)
+        for rid in self._region_follows:
+            result[rid] = self._region_state(rid, date, result)
+        return result
+
+    def _region_state(self, rid: str, date: dt.date, known: dict[str, PlaceState]) -> PlaceState:
+        """A region's share by controller (zone areas), and its last change anywhere inside."""
+        control, order = self._control, self._event_rank
+        held: dict[str, float] = {}
+        since, event_id = None, None
+        in_zone = self._peacekeeping[rid].at(date)[0] == "yes"
+        for fid, area in self._region_follows[rid]:
+            state = known.get(fid)
+            if state is None:
+                state = self.state(fid, date) if fid != rid else None
+            if state is None:  # the part of the region with no settlement follows the region's own events
+                controller, f_since, f_event = control[rid].at(date)
+            else:
+                controller, f_since, f_event = state.controller, state.since, state.event_id
+                in_zone = in_zone or state.in_peacekeeping_zone
+            held[controller] = held.get(controller, 0.0) + area
+            if f_since is not None and (since is None or (f_since, order[f_event]) > (since, order[event_id])):
+                since, event_id = f_since, f_event
+        total = sum(held.values())
+        if total <= 0:
+            controller, since, event_id = control[rid].at(date)
+            return PlaceState(rid, date, controller, since, event_id, {controller: 1.0}, in_zone)
+        share = {c: round(held[c] / total, 6) for c in CONTROLLERS if c in held}
+        controller = max(share, key=lambda c: (share[c], -CONTROLLERS.index(c)))
+        return PlaceState(rid, date, controller, since, event_id, share, in_zone)
+
+    @cached_property
+    def _event_rank(self) -> dict[str | None, int]:
+        ranks: dict[str | None, int] = {e.event_id: i for i, e in enumerate(sorted(self.catalog.events, key=event_order))}
+        ranks[None] = -1
+        return ranks
+
+    @cached_property
+    def _settlement_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.catalog.settlements)
+
+    @cached_property
+    def _road_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.catalog.roads)
+
+    @cached_property
+    def _region_follows(self) -> dict[str, tuple[tuple[str, float], ...]]:
+        """For each region, the total zone area following each settlement (or the region itself)."""
+        result: dict[str, tuple[tuple[str, float], ...]] = {}
+        for region in self.catalog.regions:
+            areas: dict[str, float] = {}
+            for zone in self.zones_by_region.get(region.id, ()):
+                areas[zone.follows] = areas.get(zone.follows, 0.0) + zone.area_km2
+            result[region.id] = tuple(sorted(areas.items()))
+        return result
 
     def zone_controllers(self, date: dt.date) -> dict[str, str]:
         return {z.zone_id: self._control[z.follows].at(date)[0] for z in self.map_zones()}

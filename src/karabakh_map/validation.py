@@ -354,11 +354,13 @@ def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tup
 
 
 def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[str, Source],
-                 origin: str = "bundled", rejected: set[str] = frozenset()) -> tuple[list[Problem], list[Event]]:
+                 origin: str = "bundled", rejected: set[str] = frozenset(), url_sources: bool = False
+                 ) -> tuple[list[Problem], list[Event]]:
     """Parse and check an events CSV row by row; valid rows are returned even when others fail.
 
     References to ids in ``rejected`` (places or sources already reported broken) are not
-    reported again."""
+    reported again.  With ``url_sources`` (a researcher's upload) a source may also be given as an
+    http(s) URL instead of an id from sources.csv."""
     problems: list[Problem] = []
     rows = _csv_rows(text, file, EVENT_COLUMNS, problems)
     events: list[Event] = []
@@ -406,7 +408,11 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         if not source_ids:
             bad("source_ids", "every event needs at least one source")
         for sid in source_ids:
-            if sid not in sources and sid not in rejected:
+            if url_sources and sid.lower().startswith(("http://", "https://")):
+                continue
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", sid):
+                bad("source_ids", f"{sid!r}: only http(s) links are allowed as sources")
+            elif sid not in sources and sid not in rejected:
                 bad("source_ids", f"unknown source {sid!r}")
         alt_dates = []
         for entry in (a.strip() for a in row["alt_dates"].split(";") if a.strip()):
