@@ -85,7 +85,8 @@ catalog = timeline.catalog
 if "view_loaded" not in state:
     view, notices = parse_view(st.query_params.to_dict(), catalog)
     state.update(date=view.date, place=view.place, names=view.names, lat=view.lat, lon=view.lon, zoom=view.zoom,
-                 notices=notices, view_loaded=True, playing=False, last_click=None)
+                 notices=notices, notice_view=(view.date, view.place, view.names), view_loaded=True, playing=False,
+                 last_click=None)
 
 
 def set_date(date: dt.date) -> None:
@@ -115,8 +116,12 @@ def select_place(place_id: str | None, date: dt.date | None = None) -> None:
 for key, value in state.pop("pending", {}).items():
     state[key] = value
 
-for notice in state.pop("notices", []):
-    st.warning(markdown_literal(notice))
+# The notices about a link's invalid values stay until the reader changes the view.
+if state.get("notices") and state.notice_view == (state.date, state.place, state.names):
+    for notice in state.notices:
+        st.warning(markdown_literal(notice))
+else:
+    state.notices = []
 
 # ------------------------------------------------------------------ sidebar: time, names, layers
 sb = st.sidebar
