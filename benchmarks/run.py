@@ -151,7 +151,8 @@ def bench_page(browser, port: int, naive: bool, changes: int) -> dict:
             latencies.append((time.perf_counter() - t) * 1000)
             page.wait_for_timeout(400)  # let the rerun finish before measuring the next change
             per_change.append(received["ws"] + received["http"])
-        zoom_kept = page.evaluate(f"() => document.querySelector('{MAP_FRAME}').contentWindow.map.getZoom()")
+        zoom_kept = page.evaluate(f"() => {{ const f = document.querySelector('{MAP_FRAME}');"
+                                  " return f && f.contentWindow.map ? f.contentWindow.map.getZoom() : null; }")
         page.close()
         return {"latency_ms": summary(latencies), "first_load_bytes": first_load,
                 "per_change_bytes": summary([float(b) for b in per_change]), "cold_start_s": cold_start_s,

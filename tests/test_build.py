@@ -48,7 +48,7 @@ def test_hand_placed_settlements_record_method_and_precision(catalog):
 
 def test_roads_are_dated_route_variants(catalog):
     roads = {r.id: r for r in catalog.roads}
-    assert roads["road-lachin-1992"].valid_to.isoformat() == "2022-08-25"
-    assert roads["road-lachin-2022"].valid_from.isoformat() == "2022-08-26"
+    assert roads["road-lachin-1992"].valid_to.isoformat() == "2022-08-30"
+    assert roads["road-lachin-2022"].valid_from.isoformat() == "2022-08-30"
     assert roads["road-lachin-2022"].valid_to is None
     assert len(roads["road-lachin-1992"].geometry.coords) >= 6

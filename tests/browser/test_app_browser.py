@@ -62,6 +62,11 @@ def test_clicking_a_place_on_the_map_opens_its_panel(app_url, page, catalog):
 def test_moving_the_slider_recolours_the_map_and_updates_the_url(app_url, page):
     page.goto(f"{app_url}/?date=1991-06-01")
     wait_for_map(page)
+    frame = page.locator(MAP_FRAME).element_handle().content_frame()
+    frame.wait_for_function("() => window.map && document.getElementById('map_div').getAttribute('data-km-date')")
+    # the reader zooms in; a marker on the map's window shows whether the map is ever remounted
+    frame.evaluate("() => { window.kmMarker = 'still here'; window.map.setZoom(9); }")
+    page.wait_for_timeout(1500)
     before = fills(page)
     orange_before = before.count("#E69F00")  # in mid-1991 only Artsvashen (Armenian SSR) is orange
     slider = page.get_by_role("slider").first
@@ -74,8 +79,9 @@ def test_moving_the_slider_recolours_the_map_and_updates_the_url(app_url, page):
         arg=orange_before, timeout=30_000)
     after = fills(page)
     assert after != before
-    # the map was recoloured in place, not remounted: still exactly one map iframe
-    assert page.locator(MAP_FRAME).count() == 1
+    # recoloured in place: the same map (no remount, no flicker) at the reader's zoom
+    frame = page.locator(MAP_FRAME).element_handle().content_frame()
+    assert frame.evaluate("() => [window.kmMarker, window.map.getZoom()]") == ["still here", 9]
 
 
 @pytest.mark.parametrize("date", ["1991-06-01", "1994-06-01", "2021-06-01"])
@@ -84,3 +90,16 @@ def test_screenshots_of_three_views(app_url, page, date):
     wait_for_map(page)
     page.wait_for_timeout(1500)
     assert screenshot(page, f"view-{date}").stat().st_size > 50_000
+
+
+def test_play_steps_through_the_events(app_url, page):
+    page.goto(f"{app_url}/?date=1992-05-01")
+    wait_for_map(page)
+    page.get_by_text("Play", exact=True).click()
+    dates = []
+    for _ in range(2):
+        page.wait_for_function("seen => { const m = location.search.match(/date=([0-9-]+)/);"
+                               " return m && !seen.includes(m[1]); }", arg=["1992-05-01", *dates], timeout=60_000)
+        dates.append(re.search(r"date=([0-9-]+)", page.url).group(1))
+    page.get_by_text("Play", exact=True).click()  # stop
+    assert dates == sorted(dates) and dates[0] > "1992-05-01"
