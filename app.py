@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # Community Cl
 import altair as alt
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from karabakh_map import livemap, mapview, serialize
@@ -86,7 +87,7 @@ if "view_loaded" not in state:
     view, notices = parse_view(st.query_params.to_dict(), catalog)
     state.update(date=view.date, place=view.place, names=view.names, lat=view.lat, lon=view.lon, zoom=view.zoom,
                  notices=notices, notice_view=(view.date, view.place, view.names), view_loaded=True, playing=False,
-                 last_click=None)
+                 last_click=None, opening_view=(view.lat, view.lon, view.zoom))
 
 
 def set_date(date: dt.date) -> None:
@@ -166,11 +167,14 @@ with left:
                            returned_objects=["last_active_drawing"])
     else:
         live = live_data(timeline, timeline_key)
+        # Everything passed to st_folium stays the same while the reader scrubs (the centre and
+        # zoom are the ones the page opened with; the map keeps the reader's own), so Streamlit
+        # sends the map once; the date's colours go through the small state bridge below.
         m = livemap.live_base_map(live, tiles=tiles)
         result = st_folium(m, key=f"map-{timeline_key}-{tiles}", height=620, use_container_width=True,
-                           feature_group_to_add=livemap.state_group(live, date, names_mode, set(layers), snapshot),
-                           center=[state.lat, state.lon], zoom=state.zoom,
+                           center=list(state.opening_view[:2]), zoom=state.opening_view[2],
                            returned_objects=["last_active_drawing", "center", "zoom"])
+        components.html(livemap.state_bridge_html(live, date, names_mode, set(layers), snapshot), height=0)
     result = result or {}
     clicked = (result.get("last_active_drawing") or {}).get("properties") or {}
     if clicked.get("id") and clicked.get("zone", clicked["id"]) != state.last_click:

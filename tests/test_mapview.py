@@ -79,3 +79,38 @@ def _render(groups) -> str:
     for group in groups:
         group.add_to(m)
     return m.get_root().render()
+
+
+def test_live_map_state_is_compact_and_matches_the_engine(timeline):
+    from karabakh_map.catalog import CONTROLLERS
+    from karabakh_map.livemap import LiveData
+
+    live = LiveData(MapData(timeline))
+    date = d("2021-06-01")
+    snapshot = timeline.snapshot(date)
+    state = live.state(date, "both", set(LAYER_NAMES), snapshot)
+    assert len(state["zones"]) == len(live.zone_ids)
+    shusha = live.settlement_ids.index("settlement-shusha")
+    assert CONTROLLERS[int(state["settlements"][shusha])] == "azerbaijan"
+    assert state["roads"]["road-lachin-1992"] == [1, "peacekeepers"]
+    assert state["peacekeeping"] >= 0  # the 2020-2024 zone is shown
+    assert len(__import__("json").dumps(state)) < 15_000
+
+
+def test_live_map_script_data_cannot_break_out_of_its_script(catalog):
+    import dataclasses
+
+    from karabakh_map.catalog import Catalog
+    from karabakh_map.livemap import LiveData, live_base_map, state_bridge_html
+    from karabakh_map.timeline import Timeline
+
+    payload = "</script><script>alert(1)</script>"
+    shusha = catalog.places["settlement-shusha"]
+    hostile = dataclasses.replace(shusha, names=dataclasses.replace(shusha.names, az=payload))
+    timeline = Timeline(Catalog(places={**catalog.places, shusha.id: hostile}, events=catalog.events,
+                                sources=catalog.sources))
+    live = LiveData(MapData(timeline))
+    html = live_base_map(live).get_root().render()
+    assert payload not in html and "\\u003c/script\\u003e" in html
+    bridge = state_bridge_html(live, d("2000-01-01"), "az", {"zones"}, timeline.snapshot(d("2000-01-01")))
+    assert bridge.count("<script>") == 1

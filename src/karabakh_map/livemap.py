@@ -2,10 +2,11 @@
 
 Rebuilding folium layers for every date would resend every polygon (hundreds of KB) and make
 st_folium redraw them.  Instead the base map carries all geometry and a small script,
-``kmApply(state)``; each date sends only a compact state (a digit per zone and settlement, the
-district shares, the road status) inside an otherwise empty feature group whose script calls
-``kmApply``.  The base map's JavaScript is identical on every rerun, so st_folium never remounts
-it and the user's zoom survives scrubbing.
+``kmApply(state)``.  Each date sends only a compact state (a digit per zone and settlement, the
+district shares, the road status) through a tiny separate HTML component, the *state bridge*,
+which hands it to the map's ``kmApply``.  The st_folium element itself is identical on every
+rerun, so Streamlit sends it once (later runs reference its cached copy), st_folium never
+remounts it, and the user's zoom survives scrubbing.
 
 ``mapview.full_map`` remains the straightforward page (every layer rebuilt per date): the static
 HTML and the naive baseline in ``benchmarks/``.
@@ -238,6 +239,8 @@ class LiveLayers(MacroElement):
                 });
                 if (map.getContainer()) map.getContainer().setAttribute('data-km-date', state.date);
             };
+            // a state that arrived before this map was (re)mounted
+            try { if (window.parent.kmLatestState) window.kmApply(window.parent.kmLatestState); } catch (e) {}
         })();
         {% endmacro %}
     """)
@@ -246,21 +249,6 @@ class LiveLayers(MacroElement):
         super().__init__()
         self._name = "LiveLayers"
         self.payload_json = live.payload_json
-
-
-class ApplyState(MacroElement):
-    """The per-date part: calls ``kmApply`` with the compact state."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        if (window.kmApply) { window.kmApply({{ this.state_json }}); }
-        {% endmacro %}
-    """)
-
-    def __init__(self, state: dict):
-        super().__init__()
-        self._name = "ApplyState"
-        self.state_json = _json_for_script(state)
 
 
 def live_base_map(live: LiveData, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, tiles: str = "plain",
@@ -273,9 +261,29 @@ def live_base_map(live: LiveData, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, tile
     return m
 
 
-def state_group(live: LiveData, date: dt.date, names_mode: str, visible: set[str],
-                snapshot: dict[str, PlaceState]) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="date")
-    ApplyState(live.state(date, names_mode, visible, snapshot)).add_to(group)
-    LocalAssets("").apply(group)
-    return group
+MAP_IFRAME_SELECTOR = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def state_bridge_html(live: LiveData, date: dt.date, names_mode: str, visible: set[str],
+                      snapshot: dict[str, PlaceState]) -> str:
+    """A tiny page (for ``st.components.v1.html``) that hands the date's state to the map.
+
+    Both iframes are served by the app, so the bridge may reach the map's window; it keeps the
+    state on the parent page too, for a map that mounts after it."""
+    state = _json_for_script(live.state(date, names_mode, visible, snapshot))
+    return f"""<script>
+(function () {{
+  var state = {state};
+  var page = window.parent;
+  page.kmLatestState = state;
+  function apply(tries) {{
+    var frames = page.document.querySelectorAll({json.dumps(MAP_IFRAME_SELECTOR)});
+    for (var i = 0; i < frames.length; i++) {{
+      var w = frames[i].contentWindow;
+      if (w && w.kmApply) {{ w.kmApply(state); return; }}
+    }}
+    if (tries < 400) setTimeout(function () {{ apply(tries + 1); }}, 25);
+  }}
+  apply(0);
+}})();
+</script>"""

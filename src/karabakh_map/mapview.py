@@ -332,11 +332,27 @@ def share_text(state: PlaceState) -> str:
     return ", ".join(parts)
 
 
+class DateStamp(MacroElement):
+    """Marks the map's container with the date it shows (``data-km-date``), for tests and benchmarks."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.getContainer().setAttribute('data-km-date', {{ this.date | tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, date: dt.date):
+        super().__init__()
+        self._name = "DateStamp"
+        self.date = date.isoformat()
+
+
 def full_map(data: MapData, date: dt.date, names_mode: str = "both", visible: set[str] | None = None,
              center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, tiles: str = "plain", asset_prefix: str = "/app/static") -> folium.Map:
     """The base map with the date's layers added: for a standalone HTML page."""
     m = base_map(center, zoom, tiles, asset_prefix)
     for group in date_layers(data, date, names_mode, visible):
         group.add_to(m)
+    DateStamp(date).add_to(m)
     LocalAssets(asset_prefix).apply(m)
     return m
