@@ -111,15 +111,16 @@ MAP_DATE = ("() => { const f = document.querySelector('%s'); if (!f || !f.conten
             " return d ? d.getAttribute('data-km-date') : null; }" % MAP_FRAME.replace("'", "\\'"))
 
 
-def slider_keys(changes: int) -> list[str]:
-    """Keyboard moves that visit a new date every time (no date twice, so nothing is served
-    from a cache): from today down in tenths of the range, from 1988 up, then shifted by a day."""
-    keys: list[str] = []
+def slider_keys(changes: int) -> list[tuple[str, bool]]:
+    """Keyboard moves, each with whether it is measured.  Every measured move shows a date not
+    shown before (nothing served from a cache): from today minus k days down in tenths of the
+    range (PageDown), for k = 0, 1, 2...; the moves to today and the one-day shifts only set up."""
+    keys: list[tuple[str, bool]] = []
     shift = 0
-    while len(keys) < changes:
-        keys += ["End"] + ["ArrowLeft"] * shift + ["PageDown"] * 9 + ["Home"] + ["ArrowRight"] * shift + ["PageUp"] * 9
+    while sum(measured for _, measured in keys) < changes:
+        keys += [("End", False)] + [("ArrowLeft", False)] * shift + [("PageDown", True)] * 9
         shift += 1
-    return keys[:changes]
+    return keys
 
 
 def bench_page(browser, port: int, naive: bool, changes: int) -> dict:
@@ -157,14 +158,17 @@ def bench_page(browser, port: int, naive: bool, changes: int) -> dict:
         slider = page.get_by_role("slider").first
         latencies, per_change = [], []
         seen: set[str] = set()
-        for key in slider_keys(changes + changes // 3):
+        for key, measured in slider_keys(changes):
             before = page.evaluate(MAP_DATE)
             received["ws"] = received["http"] = 0
             slider.focus()
             t = time.perf_counter()
             slider.press(key)
-            if key.startswith("Arrow"):  # a one-day shift only sets up the next distinct series
-                page.wait_for_function(f"d => ({MAP_DATE})() !== d", arg=before, timeout=60_000, polling=10)
+            if not measured:
+                try:  # End from today is no move at all
+                    page.wait_for_function(f"d => ({MAP_DATE})() !== d", arg=before, timeout=5_000, polling=10)
+                except Exception:
+                    pass
                 page.wait_for_timeout(300)
                 continue
             page.wait_for_function(f"d => {{ const now = ({MAP_DATE})(); return now && now !== d; }}", arg=before,
@@ -173,7 +177,8 @@ def bench_page(browser, port: int, naive: bool, changes: int) -> dict:
             latencies.append((time.perf_counter() - t) * 1000)
             page.wait_for_timeout(400)  # let the rerun finish before measuring the next change
             per_change.append(received["ws"] + received["http"])
-            assert shown not in seen, f"date {shown} measured twice"
+            if shown in seen:  # never expected; keep the figures honest if the slider ever snaps back
+                latencies.pop(), per_change.pop()
             seen.add(shown)
             if len(latencies) >= changes:
                 break
@@ -217,7 +222,7 @@ def write_report(results: dict, path: Path) -> None:
         "",
         "## Page (headless Chromium against `streamlit run app.py`)",
         "",
-        "Time from a slider change (keyboard End/Home/PageUp/PageDown: a new date every time, so no cached",
+        "Time from a slider change (keyboard PageDown from today minus k days: a new date every time, so no cached",
         f"message) to the map showing that date's colours, over {fast['latency_ms']['n']} changes.",
         "",
         "| page | median | p95 | per change received | first load received | cold start |",
