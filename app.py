@@ -19,7 +19,7 @@ from streamlit_folium import st_folium
 
 from karabakh_map import livemap, mapview, serialize
 from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, CatalogError, history_end, load_catalog
-from karabakh_map.panel import place_panel, previous_key_date, sources_html
+from karabakh_map.panel import history_entry_html, place_panel, previous_key_date
 from karabakh_map.timeline import Timeline
 from karabakh_map.uploads import merge_uploaded_events
 from karabakh_map.view import KEY_DATES, View, markdown_literal, parse_view, share_link, view_to_params
@@ -200,19 +200,7 @@ with right:
         if not panel.history:
             st.caption("No recorded event names this place.")
         for entry in panel.history:
-            e = entry.event
-            change = (f" — {CONTROLLER_LABELS[e.controller_before]} → {CONTROLLER_LABELS[e.controller_after]}"
-                      if e.changes_control else "")
-            marker = "▶ " if entry.nearest else ""
-            style = "background:#fff3cd;padding:4px;border-left:4px solid #E69F00;" if entry.nearest else "padding:4px;"
-            other_dates = "".join(
-                f"<br><em>Other date given: {a.date.isoformat()} by {html.escape(catalog.sources[a.source_id].title)}</em>"
-                for a in e.alt_dates if a.source_id in catalog.sources)
-            st.markdown(
-                f'<div class="km-event" style="{style}"><strong>{marker}{e.date.isoformat()}</strong>'
-                f'{"" if e.date_precision == "day" else " (" + e.date_precision + " precision)"}: '
-                f'{html.escape(e.title)}{html.escape(change)}<br>{html.escape(e.description)}{other_dates}'
-                f'<br><small>Sources: {sources_html(timeline, e)}</small></div>', unsafe_allow_html=True)
+            st.markdown(history_entry_html(timeline, entry), unsafe_allow_html=True)
         st.button("Clear selection", on_click=select_place, args=(None,))
     else:
         st.markdown("### Click a place on the map")

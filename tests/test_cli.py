@@ -102,4 +102,11 @@ def test_uploaded_events_file_extends_the_history(tmp_path):
 
 
 def test_python_dash_m_and_console_script_are_the_same():
-    assert run("--help").returncode == 0
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "karabakh-map"
+    assert script.exists(), f"console script not installed next to {sys.executable}"
+    args = ("state", "--date", "1992-05-09", "--place", "Shusha")
+    console = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=120)
+    assert console.returncode == 0, console.stderr
+    assert console.stdout == run(*args).stdout

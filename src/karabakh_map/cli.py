@@ -83,9 +83,7 @@ def cmd_state(args) -> int:
             writer.writeheader()
             writer.writerow(serialize.flat_record(record))
         elif args.format == "geojson":
-            from shapely.geometry import mapping
-            print(json.dumps({"type": "Feature", "id": place.id, "properties": record,
-                              "geometry": serialize._rounded(mapping(place.geometry))}, ensure_ascii=False))
+            print(json.dumps(serialize.state_feature(catalog, timeline.state(place.id, date)), ensure_ascii=False))
         else:
             print(json.dumps(record, ensure_ascii=False))
         return 0

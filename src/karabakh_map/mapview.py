@@ -166,7 +166,6 @@ def base_map(center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, tiles: str = "plain", ass
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=tile_name, control_scale=True,
                    min_zoom=6, max_zoom=14, prefer_canvas=False)
     Legend().add_to(m)
-    m.get_root().html.add_child(folium.Element(""))
     LocalAssets(asset_prefix).apply(m)
     return m
 

@@ -92,6 +92,23 @@ def sources_html(timeline: Timeline, event: Event) -> str:
     return "; ".join(parts)
 
 
+def history_entry_html(timeline: Timeline, entry: HistoryEntry) -> str:
+    """One event of a place's history as escaped HTML: date, title, change, description, other
+    dates with who gives them, and the sources (linked only when http(s))."""
+    e = entry.event
+    sources = timeline.catalog.sources
+    change = (f" — {CONTROLLER_LABELS[e.controller_before]} → {CONTROLLER_LABELS[e.controller_after]}"
+              if e.changes_control else "")
+    marker = "▶ " if entry.nearest else ""
+    style = "background:#fff3cd;padding:4px;border-left:4px solid #E69F00;" if entry.nearest else "padding:4px;"
+    precision = "" if e.date_precision == "day" else f" ({e.date_precision} precision)"
+    other_dates = "".join(f"<br><em>Other date given: {a.date.isoformat()} by {html.escape(sources[a.source_id].title)}</em>"
+                          for a in e.alt_dates if a.source_id in sources)
+    return (f'<div class="km-event" style="{style}"><strong>{marker}{e.date.isoformat()}</strong>{precision}: '
+            f'{html.escape(e.title)}{html.escape(change)}<br>{html.escape(e.description)}{other_dates}'
+            f'<br><small>Sources: {sources_html(timeline, e)}</small></div>')
+
+
 def previous_key_date(date: dt.date) -> dt.date:
     earlier = [d for d in KEY_DATES.values() if d < date]
     return max(earlier) if earlier else dt.date(1987, 12, 31)

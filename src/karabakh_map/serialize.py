@@ -43,12 +43,15 @@ def snapshot_records(timeline: Timeline, date: dt.date) -> list[dict]:
     return [state_record(timeline.catalog, s) for s in timeline.snapshot(date).values()]
 
 
+def state_feature(catalog: Catalog, state: PlaceState) -> dict:
+    """A place's state as a GeoJSON Feature (its geometry rounded to 6 decimals)."""
+    record = state_record(catalog, state)
+    geometry = rounded_geometry(mapping(catalog.places[state.place_id].geometry))
+    return {"type": "Feature", "id": record["id"], "properties": record, "geometry": geometry}
+
+
 def snapshot_geojson(timeline: Timeline, date: dt.date) -> str:
-    features = []
-    for record in snapshot_records(timeline, date):
-        geometry = timeline.catalog.places[record["id"]].geometry
-        features.append({"type": "Feature", "id": record["id"], "properties": record,
-                         "geometry": _rounded(mapping(geometry))})
+    features = [state_feature(timeline.catalog, s) for s in timeline.snapshot(date).values()]
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
@@ -117,7 +120,7 @@ def events_csv(catalog: Catalog, events: list[Event]) -> str:
     return out.getvalue()
 
 
-def _rounded(geometry: dict, decimals: int = 6) -> dict:
+def rounded_geometry(geometry: dict, decimals: int = 6) -> dict:
     def fix(coords):
         if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
             return [round(coords[0], decimals), round(coords[1], decimals)]

@@ -34,7 +34,7 @@ import shapely
 from shapely.geometry import MultiPoint, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from karabakh_map.catalog import CONTROLLERS, Catalog, Event, Place, event_order
+from karabakh_map.catalog import CONTROLLERS, HISTORY_START, Catalog, Event, Place, event_order, history_end
 
 EQUAL_AREA = pyproj.Transformer.from_crs(
     "EPSG:4326", "+proj=laea +lat_0=40 +lon_0=46.5 +datum=WGS84 +units=m", always_xy=True
@@ -150,10 +150,10 @@ class Timeline:
 
     def state(self, place_id: str, date: dt.date) -> PlaceState:
         place = self.catalog.places[place_id]
-        controller, since, event_id = self._control[place_id].at(date)
-        peacekeeping = self._peacekeeping[place_id].at(date)[0] == "yes"
         if place.layer == "region":
             return self._region_state(place_id, date, {})
+        controller, since, event_id = self._control[place_id].at(date)
+        peacekeeping = self._peacekeeping[place_id].at(date)[0] == "yes"
         if place.layer == "road":
             status, status_since, status_event = self._road[place_id].at(date)
             visible = (place.valid_from is None or place.valid_from <= date) and (place.valid_to is None or date <= place.valid_to)
@@ -311,7 +311,6 @@ class Timeline:
     def area_series(self, dates: Iterable[dt.date] | None = None) -> list[tuple[dt.date, str, float]]:
         """(date, controller, km²) rows, by default at every change date and the record's ends."""
         if dates is None:
-            from karabakh_map.catalog import HISTORY_START, history_end
             dates = sorted({HISTORY_START, *self._dates, history_end()})
         rows = []
         for date in dates:
@@ -321,11 +320,9 @@ class Timeline:
 
 
 def _peacekeeping_value(event: Event) -> str | None:
-    if event.kind == "deployment":
-        return "yes"
-    if event.kind == "withdrawal" and "peacekeep" in (event.title + event.description).lower():
-        return "no"
-    return None
+    """A deployment puts its places in the peacekeeping zone; a withdrawal takes them out (for a
+    place that was never in the zone, such as the 366th regiment's base in 1992, it changes nothing)."""
+    return {"deployment": "yes", "withdrawal": "no"}.get(event.kind)
 
 
 def _region_zones(region: Place, settlements: list[Place]) -> list[Zone]:
