@@ -73,6 +73,10 @@ class PlaceState(NamedTuple):
     in_peacekeeping_zone: bool = False
     road_status: str | None = None  # roads only
     visible: bool = True  # roads: whether this route existed on the date
+    # "confirmed", or "claimed" while the change rests only on the gaining side's word (see the
+    # claims rule in geodata/README.md); confirmed_on is the day it stopped being only a claim.
+    status: str = "confirmed"
+    confirmed_on: dt.date | None = None
 
     @property
     def partial(self) -> bool:
