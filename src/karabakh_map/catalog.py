@@ -37,7 +37,13 @@ EVENT_KINDS = (
     "agreement", "other",
 )
 DATE_PRECISIONS = ("day", "month", "year")
-PERSPECTIVES = ("azerbaijani", "armenian", "international", "scholarly", "russian", "journalistic")
+PERSPECTIVES = (
+    "official_azerbaijani", "official_armenian", "official_russian",
+    "state_media_azerbaijani", "state_media_armenian", "state_media_turkish", "state_media_russian",
+    "independent_media", "international_organisation", "scholarship", "encyclopedia",
+    # the first version's coarse labels, accepted until every row is reclassified
+    "azerbaijani", "armenian", "international", "scholarly", "russian", "journalistic",
+)
 
 # The range the map covers: from the start of the Karabakh movement to today.
 HISTORY_START = dt.date(1988, 1, 1)
