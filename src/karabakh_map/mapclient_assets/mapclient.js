@@ -377,7 +377,7 @@
       const pane = map.createPane("km-" + name);
       pane.style.zIndex = String(410 + i);
       if (name === "labels" || name === "selection") pane.style.pointerEvents = "none";
-      if (name !== "labels") renderers[name] = L.canvas({ pane: "km-" + name, padding: 0.5, tolerance: 3 });
+      if (name !== "labels") renderers[name] = L.canvas({ pane: "km-" + name, tolerance: 3 });
     });
 
     /** A diagonal hatch as a canvas tile: the fill pattern of contested and claimed areas. */
