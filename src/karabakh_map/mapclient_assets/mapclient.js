@@ -639,10 +639,13 @@
       const place = PLACES.get(placeId);
       if (!place || !place.geometry) return;
       const size = map.getSize();
-      const legendBox = legendNode.open ? legendNode.getBoundingClientRect() : { width: 0 };
+      const mapBox = container.getBoundingClientRect();
+      const legendBox = legendNode.getBoundingClientRect();
       const timeBox = timeNode.getBoundingClientRect();
+      const margin = 28; // the selection ring and a little air
       const topLeft = L.point(60, 40);
-      const bottomRight = L.point(Math.min(legendBox.width + 24, size.x / 2), Math.min(timeBox.height + 24, size.y / 2));
+      const bottomRight = L.point(Math.min(mapBox.right - legendBox.left + margin, size.x / 2),
+        Math.min(mapBox.bottom - timeBox.top + margin, size.y * 0.6));
       if (place.layer === "settlement") {
         const [lon, lat] = place.geometry;
         map.panInside([lat, lon], { paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: false });
@@ -659,7 +662,7 @@
       state.place = next;
       drawSelection();
       flushRenderers();
-      if (next && reason !== "click") panToPlace(next);
+      if (next && reason !== "click" && reason !== "link") panToPlace(next);
       if (reason !== "host") post({ type: "select", place_id: next });
       clearButton.hidden = !next;
       if (standalone) renderPanel();
@@ -710,8 +713,10 @@
 
     // ---------------------------------------------------------------- the time control
     const dateStamp = el("div", { class: "km-date-stamp", "aria-hidden": "true" });
-    const prevButton = el("button", { type: "button", id: "prev-event", title: "The previous recorded event", text: "◀ Prev" });
-    const nextButton = el("button", { type: "button", id: "next-event", title: "The next recorded event", text: "Next ▶" });
+    const prevButton = el("button", { type: "button", id: "prev-event", title: "The previous recorded event",
+      "aria-label": "Previous event" }, "◀", el("span", { class: "km-wide", text: " Prev" }));
+    const nextButton = el("button", { type: "button", id: "next-event", title: "The next recorded event",
+      "aria-label": "Next event" }, el("span", { class: "km-wide", text: "Next " }), "▶");
     const playButton = el("button", { type: "button", id: "play", "aria-pressed": "false", text: "▶ Play" });
     const speedSelect = el("select", { id: "play-speed", "aria-label": "Play speed" },
       el("option", { value: "event", text: "by event" }), el("option", { value: "month", text: "by month" }),
@@ -912,8 +917,13 @@
     map.on("moveend", () => {
       const center = map.getCenter();
       const ranges = DATA.ranges;
-      state.lat = Math.min(Math.max(engine.round5(center.lat), ranges.lat[0]), ranges.lat[1]);
-      state.lon = Math.min(Math.max(engine.round5(center.lng), ranges.lon[0]), ranges.lon[1]);
+      // Leaflet rounds the centre to whole pixels: within a pixel of the view asked for, keep its
+      // numbers, so that a shared link gives back the very same link.
+      const drift = map.latLngToContainerPoint(center).distanceTo(map.latLngToContainerPoint([state.lat, state.lon]));
+      if (map.getZoom() !== state.zoom || drift > 1) {
+        state.lat = Math.min(Math.max(engine.round5(center.lat), ranges.lat[0]), ranges.lat[1]);
+        state.lon = Math.min(Math.max(engine.round5(center.lng), ranges.lon[0]), ranges.lon[1]);
+      }
       state.zoom = map.getZoom();
       window.clearTimeout(viewTimer);
       viewTimer = window.setTimeout(() => post({ type: "view", lat: state.lat, lon: state.lon, zoom: state.zoom }), 300);
@@ -958,6 +968,11 @@
       renderSearch = standaloneUi.renderSearch;
       paintListeners.push(standaloneUi.onPaint);
       standaloneUi.showNotices(notices);
+      // the side panel took its share of the window: Leaflet must measure the map again
+      const wanted = [state.lat, state.lon, state.zoom];
+      map.invalidateSize({ animate: false, pan: false });
+      map.setView([wanted[0], wanted[1]], wanted[2], { animate: false });
+      [state.lat, state.lon, state.zoom] = wanted;
     }
 
     function buildStandalone() {
@@ -1133,7 +1148,9 @@
     // ---------------------------------------------------------------- start
     renderDateControls();
     setDate(state.date, null);
-    if (state.place) select(state.place, "url");
+    // a link that gives the view (lat, lon, zoom) keeps it exactly; otherwise the place is brought into view
+    const explicitView = standalone && /[?&](lat|lon|zoom)=/.test(window.location.search);
+    if (state.place) select(state.place, explicitView ? "link" : "url");
     paintListeners.push(function ready(iso) {
       paintListeners.splice(paintListeners.indexOf(ready), 1);
       document.body.setAttribute("data-ready", "true");
@@ -1147,6 +1164,7 @@
       stateAt: engine.stateAt,
       zoneControllers: (iso) => Object.fromEntries(ZONES.map((z) => [z.id, engine.zoneController(z, iso)])),
       peacekeepingShown: () => shownPeacekeeping,
+      selectionRings: () => selection.getLayers().length,
       paintedFill: (placeId) => {
         const item = settlementLayers.find((s) => s.place.id === placeId);
         return item ? item.key : null;
