@@ -1,5 +1,20 @@
 """The place panel's content: names, control on the date, and the sourced history (no Streamlit).
 
+    >>> panel = place_panel(timeline, "settlement-shusha", dt.date(1993, 8, 1))  # doctest: +SKIP
+    >>> panel.summary
+    'On 1 August 1993, held by Armenian forces (Armenia / NKR) since 8 May 1992 (...).'
+
+The app (Streamlit) and the export (the map client, standalone) show the same words:
+
+* ``state_sentence`` is the one place where a state becomes a sentence, controller-aware:
+  "held by ...", "contested since ...", "claimed by ... on ...; not confirmed ...", "held in
+  part: ...".  The map client stores it in every state of its tracks; ``control_summary`` only
+  puts "On <date>, " before it.
+* ``history_entry_html`` writes one event as escaped HTML that does not depend on the date read
+  (``data-date`` on the entry).  ``history_html`` lists the place's own events first and folds the
+  regional ones (its district, the former NKAO) away with a count; given a date it places the
+  "now" marker itself, otherwise the map page does (``markNow``), from the same ``data-date``.
+
 Everything returned here is already HTML-escaped where it is meant for HTML, and source links
 are only ever http(s).
 """
@@ -34,6 +49,7 @@ class Panel:
     state: PlaceState
     summary: str
     history: list[HistoryEntry]
+    history_html: str = ""  # own events first, regional folded, "now" marked at the date
 
 
 def place_panel(timeline: Timeline, place_id: str, date: dt.date, names_mode: str = "both") -> Panel:
@@ -45,7 +61,7 @@ def place_panel(timeline: Timeline, place_id: str, date: dt.date, names_mode: st
     nearest_ids = _nearest(events, date)
     history = [HistoryEntry(e, e.event_id in nearest_ids, e.date > date) for e in events]
     return Panel(place_id, place.names.label(names_mode), names, list(place.names.alt), state,
-                 control_summary(timeline, state), history)
+                 control_summary(timeline, state), history, history_html(timeline, place_id, date))
 
 
 def _nearest(events: list[Event], date: dt.date, count: int = 2) -> set[str]:
