@@ -91,7 +91,9 @@ def neutralised(value: object) -> object:
 def csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
     """Every CSV this package writes goes through here (header, then rows, formulas neutralised)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    # RFC 4180's CRLF: the csv module quotes a field only for the characters of its line
+    # terminator, so with "\n" alone a carriage return inside a title would split the row.
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: neutralised(value) for key, value in row.items()})
