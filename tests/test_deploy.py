@@ -10,6 +10,8 @@ import subprocess
 import sys
 import venv
 
+import pytest
+
 from helpers import ROOT
 
 SMOKE = """
@@ -26,6 +28,7 @@ print("smoke ok")
 """
 
 
+@pytest.mark.slow  # installs requirements.txt from PyPI into a fresh venv
 def test_requirements_txt_alone_runs_the_app(tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)

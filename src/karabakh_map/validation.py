@@ -351,6 +351,16 @@ def read_csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list
     return rows
 
 
+# A row's value is quoted in its message; a huge uploaded field must not make a huge message.
+MAX_MESSAGE_LENGTH = 300
+
+
+def row_problem(file: str, item: str, fieldname: str, message: str) -> Problem:
+    if len(message) > MAX_MESSAGE_LENGTH:
+        message = message[:MAX_MESSAGE_LENGTH - 3] + "..."
+    return Problem(file, item, fieldname, message)
+
+
 def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tuple[list[Problem], dict[str, Source]]:
     rejected = set() if rejected is None else rejected
     problems: list[Problem] = []
@@ -361,17 +371,17 @@ def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tup
         sid = row["source_id"]
         row_problems = []
         if not SOURCE_ID_PATTERN.match(sid):
-            row_problems.append(Problem(file, item, "source_id", f"{sid!r} is not an id like 'src-un-sc-822'"))
+            row_problems.append(row_problem(file, item, "source_id", f"{sid!r} is not an id like 'src-un-sc-822'"))
         elif sid in sources:
-            row_problems.append(Problem(file, item, "source_id", f"duplicate id {sid!r}"))
+            row_problems.append(row_problem(file, item, "source_id", f"duplicate id {sid!r}"))
         if not row["title"]:
-            row_problems.append(Problem(file, item, "title", "missing"))
+            row_problems.append(row_problem(file, item, "title", "missing"))
         if not (row["url"] or row["citation"]):
-            row_problems.append(Problem(file, item, "url", "a source needs a URL or a citation a reader can find"))
+            row_problems.append(row_problem(file, item, "url", "a source needs a URL or a citation a reader can find"))
         if row["url"] and not row["url"].lower().startswith(("http://", "https://")):
-            row_problems.append(Problem(file, item, "url", f"{row['url']!r}: only http(s) links are allowed"))
+            row_problems.append(row_problem(file, item, "url", f"{row['url']!r}: only http(s) links are allowed"))
         if row["perspective"] not in PERSPECTIVES:
-            row_problems.append(Problem(file, item, "perspective", f"{row['perspective']!r} is not one of {', '.join(PERSPECTIVES)}"))
+            row_problems.append(row_problem(file, item, "perspective", f"{row['perspective']!r} is not one of {', '.join(PERSPECTIVES)}"))
         problems += row_problems
         if not row_problems:
             sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS})
@@ -397,7 +407,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         row_problems: list[Problem] = []
 
         def bad(fieldname: str, message: str) -> None:
-            row_problems.append(Problem(file, item, fieldname, message))
+            row_problems.append(row_problem(file, item, fieldname, message))
 
         eid = row["event_id"]
         if not EVENT_ID_PATTERN.match(eid):
