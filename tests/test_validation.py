@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
 from karabakh_map.catalog import GEODATA_DIR, CatalogError, load_catalog
+from karabakh_map.cli import main
 from karabakh_map.validation import validate_directory
 
 SOURCES_HEADER = "source_id,title,author,publisher,date,url,citation,perspective\n"
@@ -327,15 +326,13 @@ def test_broken_input_is_reported_precisely(geodata_copy, breaker, expected):
     assert expected.split(": ")[0] in str(excinfo.value)
 
 
-def test_validate_command_names_file_feature_and_field_and_exits_nonzero(geodata_copy):
+def test_validate_command_names_file_feature_and_field_and_exits_nonzero(geodata_copy, capsys):
     break_missing_name(geodata_copy)
-    result = subprocess.run([sys.executable, "-m", "karabakh_map", "--data", str(geodata_copy.dir), "validate"],
-                            capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "geodata/settlements.geojson: settlement-shusha: name_hy: required name is missing" in result.stderr
+    assert main(["--data", str(geodata_copy.dir), "validate"]) == 1
+    assert "geodata/settlements.geojson: settlement-shusha: name_hy: required name is missing" in capsys.readouterr().err
 
 
-def test_validate_command_passes_on_bundled_data():
-    result = subprocess.run([sys.executable, "-m", "karabakh_map", "validate"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert re.match(r"OK: 20 regions, \d+ settlements, 3 roads, \d+ events, \d+ sources", result.stdout)
+def test_validate_command_passes_on_bundled_data(capsys):
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and re.match(r"OK: 20 regions, \d+ settlements, 3 roads, \d+ events, \d+ sources", out)
