@@ -19,9 +19,9 @@ import json
 import sys
 from pathlib import Path
 
-from karabakh_map.catalog import GEODATA_DIR, Catalog, CatalogError, UnknownPlace, load_catalog
+from karabakh_map.catalog import GEODATA_DIR, Catalog, CatalogError, UnknownPlace
 from karabakh_map.parsing import ParseError, parse_date, shown
-from karabakh_map.validation import decode, read_csv_rows
+from karabakh_map.validation import decode, load_catalog, read_csv_rows
 
 
 class BadInput(Exception):
