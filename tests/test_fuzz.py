@@ -124,6 +124,9 @@ def test_queries_of_anything_answer_each_row_or_fail_in_one_line(catalog, querie
     (["validate", "--events", "{tmp}"], 2, "is a directory, not a file"),
     (["state", "--queries", "/dev/null"], 2, "queries file null: the file is empty"),
     (["validate", "--events", "/dev/null"], 1, "null: -: file: file is empty"),
+    (["validate", "--events", "/dev/zero"], 1, "zero: -: file: file is 20,000,001 bytes; the limit is 20,000,000"),
+    (["state", "--queries", "/dev/zero"], 2, "queries file zero: file is 20,000,001 bytes"),
+    (["validate", "--events", ""], 2, "the events file name is empty"),
 ])
 def test_a_directory_or_an_empty_device(tmp_path, capsys, catalog, args, code, message):
     with mock.patch("karabakh_map.cli.load_catalog", return_value=catalog):

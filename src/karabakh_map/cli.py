@@ -21,7 +21,7 @@ from pathlib import Path
 
 from karabakh_map.catalog import GEODATA_DIR, Catalog, CatalogError, UnknownPlace
 from karabakh_map.parsing import ParseError, parse_date, shown
-from karabakh_map.validation import decode, load_catalog, read_csv_rows
+from karabakh_map.validation import MAX_FILE_BYTES, decode, load_catalog, read_csv_rows
 
 
 class BadInput(Exception):
@@ -30,11 +30,15 @@ class BadInput(Exception):
 
 def read_input(path_text: str, what: str) -> bytes:
     """The bytes of a file the user names; any reason it cannot be read becomes one line."""
+    if not path_text.strip():
+        raise BadInput(f"the {what} name is empty")
     path = Path(path_text)
     if path.is_dir():
         raise BadInput(f"{what} {path_text} is a directory, not a file")
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            # one byte over the limit is enough for decode() to refuse it; /dev/zero never ends
+            return file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise BadInput(f"{what} not found: {path_text}") from None
     except OSError as exc:
@@ -49,7 +53,7 @@ def place_argument(text: str, catalog: Catalog):
 
 def load(args) -> Catalog:
     catalog = load_catalog(args.data)
-    if getattr(args, "events", None):
+    if getattr(args, "events", None) is not None:
         from karabakh_map.uploads import merge_events
 
         data = read_input(args.events, "events file")
