@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from helpers import d
 from karabakh_map.catalog import GEODATA_DIR
 from karabakh_map.timeline import Timeline
@@ -80,3 +82,16 @@ def test_a_field_over_the_csv_limit_is_a_problem_naming_the_row(catalog):
     merged, problems = merge_events(catalog, "big.csv", data)
     assert [str(p) for p in problems] == ["big.csv: row 3: -: malformed CSV: a field is longer than 131,072 characters"]
     assert "ev-19950101-mine" in merged.events_by_id
+
+
+def test_the_events_download_uploads_back_unchanged(timeline):
+    from karabakh_map.serialize import events_csv
+
+    catalog = timeline.catalog
+    exported = events_csv(catalog, list(catalog.events)).encode()
+    on_top, problems = merge_uploaded_events(timeline, "export.csv", exported)
+    assert problems == [] and on_top.catalog.events == catalog.events  # nothing added, nothing replaced
+    instead, problems = merge_uploaded_events(timeline, "export.csv", exported, replace=True)
+    assert problems == []
+    strip = lambda events: [dataclasses.replace(e, row=0, origin="") for e in events]  # noqa: E731
+    assert strip(instead.catalog.events) == strip(catalog.events)
