@@ -49,6 +49,11 @@ def test_maragha_was_armenian_held_then_azerbaijani_from_april_1992(timeline):
     assert state.controller == "azerbaijan" and state.event_id == "ev-19920410-maragha"
 
 
+def test_maragha_is_named_and_lies_in_the_former_nkao(catalog):
+    assert catalog.resolve("Maragha").id == catalog.resolve("Leninavan").id == "settlement-shikharkh"
+    assert catalog.places["settlement-shikharkh"].properties["in_nkao"] is True
+
+
 # 4. Jabrayil 1993: 18 Aug at the time, 23 Aug commemorated
 def test_jabrayil_1993_has_the_contemporary_and_the_commemorative_date(catalog):
     ev = event(catalog, "ev-19930823-jabrayil")
