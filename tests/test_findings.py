@@ -160,9 +160,18 @@ def test_lachin_road_closed_to_all_traffic_from_15_june_2023(timeline):
     assert timeline.state("road-lachin-2022", d("2023-06-15")).road_status == "closed"
 
 
-def test_khtsaberd_hin_tagher_pocket_is_recorded(catalog):
-    ev = event(catalog, "ev-20201212-khtsaberd-hin-tagher")
-    assert "Khtsaberd" in ev.description and "src-azatutyun-20201216-hadrut" in ev.source_ids
+@pytest.mark.parametrize("village", ["khtsaberd", "hin-tagher"])
+def test_khtsaberd_hin_tagher_pocket_holds_out_until_december_2020(timeline, village):
+    assert timeline.state("settlement-hadrut", d("2020-11-15")).controller == "azerbaijan"
+    assert timeline.state(f"settlement-{village}", d("2020-11-15")).controller == "armenian_forces"
+    assert timeline.state(f"settlement-{village}", d("2020-12-20")).controller == "azerbaijan"
+
+
+@pytest.mark.parametrize("village", ["mets-shen", "hin-shen", "yeghtsahogh"])
+def test_shusha_raion_villages_are_armenian_held_in_the_zone_until_2023(timeline, village):
+    state = timeline.state(f"settlement-{village}", d("2022-06-01"))
+    assert state.controller == "armenian_forces" and state.in_peacekeeping_zone
+    assert timeline.state(f"settlement-{village}", d("2023-10-01")).controller == "azerbaijan"
 
 
 # The Lachin road's controller follows who held it
