@@ -20,7 +20,13 @@ def test_snapshot_csv_has_every_share_the_json_has(timeline):
     for row in rows:
         share = records[row["id"]].get("share") or {}
         assert {c: float(row[f"share_{c}"]) for c in CONTROLLERS if row[f"share_{c}"]} == share, row["id"]
-    assert any(float(r["share_contested"] or 0) > 0 for r in rows)
+
+
+def test_every_controller_has_its_share_column(catalog, timeline):
+    record = serialize.state_record(catalog, timeline.state("district-aghdam", d("2000-01-01")))
+    record["share"] = {c: 1 / len(CONTROLLERS) for c in CONTROLLERS}  # a share for every controller, contested too
+    row = next(csv.DictReader(io.StringIO(serialize.records_csv([record]), newline="")))
+    assert {c: float(row[f"share_{c}"]) for c in CONTROLLERS} == record["share"]
 
 
 @pytest.mark.parametrize("text, written", [

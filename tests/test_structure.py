@@ -42,11 +42,9 @@ def import_graph() -> dict[str, set[str]]:
 def test_the_package_has_no_import_circle():
     graph = import_graph()
     try:
-        order = list(graphlib.TopologicalSorter(graph).static_order())
+        graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on any circle
     except graphlib.CycleError as exc:
         pytest.fail(f"import circle: {' -> '.join(exc.args[1])}")
-    # static_order is one of many valid orders: only real dependencies can be asserted on it
-    assert order.index("catalog") < order.index("validation") and order.index("catalog") < order.index("timeline")
 
 
 def test_loading_checking_and_the_engine_import_only_downward():
