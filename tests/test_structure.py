@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import graphlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -66,7 +67,14 @@ def test_pip_install_dot_then_validate_from_another_folder(tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)],
+    # a copy, so that setuptools' build/ folder never lands in (or is reused from) the checkout
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("src", "geodata", "static"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(source)],
                              capture_output=True, text=True, timeout=1800, cwd=tmp_path)
     assert install.returncode == 0, install.stderr[-3000:]
     elsewhere = tmp_path / "elsewhere"
@@ -85,3 +93,7 @@ def test_pip_install_dot_then_validate_from_another_folder(tmp_path):
                            capture_output=True, text=True, timeout=600, cwd=elsewhere, env=env)
     assert state.returncode == 0, state.stderr[-3000:]
     assert '"controller": "armenian_forces"' in state.stdout
+    api = subprocess.run([str(python), "-c", "import karabakh_map as km; "
+                          "print(km.control_at('1993-08-01', place='Aghdam').controller.item())"],
+                         capture_output=True, text=True, timeout=600, cwd=elsewhere, env=env)
+    assert api.stdout.strip() == "armenian_forces", api.stderr[-3000:]

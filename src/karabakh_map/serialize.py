@@ -69,6 +69,14 @@ def snapshot_csv(timeline: Timeline, date: dt.date) -> str:
     return out.getvalue()
 
 
+def snapshot_gpkg(timeline: Timeline, date: dt.date, place_ids: list[str] | None = None) -> bytes:
+    """Every place (or the given ones) on a day as a GeoPackage file's bytes: one layer
+    ``control_YYYY_MM_DD`` with the columns of :func:`karabakh_map.frames.control_frame`."""
+    from karabakh_map import frames  # geopandas and pyogrio load only when a GeoPackage is asked for
+
+    return frames.control_gpkg(timeline, date, place_ids)
+
+
 def flat_record(record: dict) -> dict:
     flat = dict(record)
     flat["name_az"] = record["names"]["az"]

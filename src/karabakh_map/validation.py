@@ -4,8 +4,8 @@ The same rules serve the bundled geodata (``karabakh-map validate``), a research
 events CSV (the app's upload box, ``--events FILE``) and the test fixtures of broken files.
 
     >>> from karabakh_map.validation import load_catalog
-    >>> load_catalog().resolve("Agdam").id
-    'district-aghdam'
+    >>> load_catalog().resolve("Ağdam").id
+    'settlement-aghdam'
 
 This module sits between the data model and the engine: it imports :mod:`karabakh_map.catalog`
 (and names) only, never the timeline.  The replay of events that checks each
