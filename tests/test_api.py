@@ -224,3 +224,18 @@ def test_the_readme_python_example_runs():
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert isinstance(namespace["aug93"], gpd.GeoDataFrame)
+
+
+@pytest.mark.parametrize("layer, filename", [("region", "regions.geojson"), ("settlement", "settlements.geojson"),
+                                             ("road", "roads.geojson")])
+def test_each_bundled_layer_reads_the_same_in_gdal(layer, filename, catalog):
+    """The catalogue parses GeoJSON itself (to name the feature and field of any fault); GIS
+    software reads it through GDAL: both must see the same features."""
+    from karabakh_map.catalog import GEODATA_DIR
+
+    frame = gpd.read_file(GEODATA_DIR / filename, engine="pyogrio")
+    assert frame.crs.to_epsg() == 4326
+    places = {p.id: p for p in catalog.places.values() if p.layer == layer}
+    assert sorted(frame["id"]) == sorted(places)
+    for row in frame.itertuples():
+        assert row.geometry.equals_exact(places[row.id].geometry, tolerance=0), row.id

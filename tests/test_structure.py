@@ -97,3 +97,47 @@ def test_pip_install_dot_then_validate_from_another_folder(tmp_path):
                           "print(km.control_at('1993-08-01', place='Aghdam').controller.item())"],
                          capture_output=True, text=True, timeout=600, cwd=elsewhere, env=env)
     assert api.stdout.strip() == "armenian_forces", api.stderr[-3000:]
+
+
+# Installed with another package's code path rather than imported by name.
+USED_WITHOUT_IMPORT = {"pyogrio": "geopandas' I/O engine (engine='pyogrio') for reading and writing layers"}
+
+
+def third_party_imports() -> set[str]:
+    """Top-level modules from outside the standard library imported by the package or app.py."""
+    files = [*PACKAGE.glob("*.py"), ROOT / "app.py"]
+    names = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n != "karabakh_map"}
+
+
+def declared(requirements: list[str]) -> set[str]:
+    import re
+
+    return {re.split(r"[<>=!~ \[;]", r.strip(), maxsplit=1)[0].lower().replace("_", "-") for r in requirements
+            if r.strip() and not r.strip().startswith("#")}
+
+
+def test_every_imported_package_is_declared_and_every_declared_one_is_used():
+    import importlib.metadata
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    in_pyproject = declared(project["dependencies"])
+    in_requirements = declared((ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines())
+    distributions = importlib.metadata.packages_distributions()
+    needed = set()
+    for module in third_party_imports():
+        assert module in distributions, f"{module} is imported but not installed"
+        needed.update(d.lower().replace("_", "-") for d in distributions[module])
+    needed |= set(USED_WITHOUT_IMPORT)
+    assert needed - in_pyproject == set(), "imported but not in pyproject's dependencies"
+    assert needed - in_requirements == set(), "imported but not pinned in requirements.txt"
+    assert in_pyproject - needed == set(), "declared in pyproject but never imported"
+    assert all("==" in line for line in (ROOT / "requirements.txt").read_text().splitlines()
+               if line.strip() and not line.startswith("#")), "requirements.txt pins every version"

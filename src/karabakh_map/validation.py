@@ -12,6 +12,13 @@ This module sits between the data model and the engine: it imports :mod:`karabak
 ``controller_before`` is therefore its own small loop here (:func:`replay_problems`), not the
 engine's index, and ``load_catalog`` (read, check, raise :class:`CatalogError`) lives here
 rather than in catalog, which would otherwise have to import upward.
+
+The GeoJSON layers are parsed here from their text, not through GDAL: a fault must be named by
+feature and field (an unclosed ring, a clockwise exterior, seven decimals, a JSON syntax error's
+line and column), and GDAL normalises or rejects such input wholesale.  geopandas does the
+spatial work: the settlement-in-district check is one ``sjoin``, distances are measured after
+``to_crs`` into the equal-area CRS; and tests/test_api.py checks that GDAL (what QGIS and
+``geopandas.read_file`` use) reads every bundled layer to the same features.
 """
 
 from __future__ import annotations
