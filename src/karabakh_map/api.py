@@ -26,7 +26,8 @@ Python                                         command line
 =============================================  =====================================================
 
 * Dates are ``"YYYY-MM-DD"`` strings, :class:`datetime.date` or :class:`datetime.datetime`
-  (also ``pandas.Timestamp``).
+  (also ``pandas.Timestamp``), from 1988-01-01 to today, read by the CLI's own parser
+  (:mod:`karabakh_map.parsing`).
 * Places are ids or any name variant, in any language, as in the CLI: ``"Shushi"``, ``"Şuşa"``,
   ``"Шуша"`` and ``"settlement-shusha"`` are one place.
 * Every error is a :class:`KarabakhError` whose message is the CLI's one line (an unknown place,
@@ -49,11 +50,12 @@ import pandas as pd
 
 from karabakh_map import frames
 from karabakh_map.catalog import GEODATA_DIR, CatalogError, KarabakhError, UnknownPlace
+from karabakh_map.parsing import ParseError, parse_date
 from karabakh_map.timeline import Timeline
 from karabakh_map.validation import load_catalog
 
 __all__ = ["control_at", "control_zones", "area_held", "events", "history", "load_timeline",
-           "KarabakhError", "CatalogError", "UnknownPlace"]
+           "KarabakhError", "CatalogError", "UnknownPlace", "ParseError"]
 
 PathLike = str | Path
 
@@ -130,8 +132,11 @@ def events(place: str | None = None, start=None, end=None, *, events: PathLike |
     """
     tl = load_timeline(events=events, events_only=events_only, data=data)
     catalog = tl.catalog
-    first = as_date(start, "start date") if start is not None else dt.date.min
-    last = as_date(end, "end date") if end is not None else dt.date.max
+    # as with the CLI's --from/--to: an uploaded scenario may hold events after today
+    first = as_date(start, "start", in_history=False) if start is not None else dt.date.min
+    last = as_date(end, "end", in_history=False) if end is not None else dt.date.max
+    if first > last:
+        raise KarabakhError(f"start {first} is after end {last}: no day lies between them")
     chosen = catalog.events_for(_resolve(tl, place)) if place is not None else catalog.events
     return frames.events_frame(catalog, [e for e in chosen if first <= e.date <= last])
 
@@ -186,19 +191,15 @@ def _timeline(directory_key: tuple, events_key: tuple | None, events_only: bool)
 
 
 def _resolve(tl: Timeline, place: str) -> str:
+    if not str(place).strip():
+        raise KarabakhError("place is empty: give a place id or name, or leave place out")
     return tl.catalog.resolve(place).id
 
 
-def as_date(value, what: str = "date") -> dt.date:
-    """A date from ``"YYYY-MM-DD"``, a date, a datetime or a pandas Timestamp; else a
-    :class:`KarabakhError` with the CLI's message."""
-    if isinstance(value, dt.datetime):  # also pandas.Timestamp
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value.strip()) == 10:
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise KarabakhError(f"malformed {what} {value!r}: expected YYYY-MM-DD")
+def as_date(value, what: str = "date", *, in_history: bool = True) -> dt.date:
+    """A date from ``"YYYY-MM-DD"``, a date, a datetime or a pandas Timestamp, within the
+    record (1988-01-01 to today), read by the CLI's parser; else its :class:`ParseError`
+    (a :class:`KarabakhError`) with the CLI's message."""
+    if isinstance(value, dt.datetime):  # also pandas.Timestamp: the day it falls on
+        value = value.date()
+    return parse_date(value, what, in_history=in_history)
