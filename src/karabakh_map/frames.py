@@ -84,10 +84,13 @@ def control_frame(timeline: Timeline, date: dt.date, place_ids: list[str] | None
 
 @lru_cache(maxsize=8)
 def _zone_layer(timeline: Timeline) -> gpd.GeoDataFrame:
-    """The map's zones with their equal-area size: geometry only, the same on every date."""
+    """Every zone the map can show, with the days it is shown (front lines redraw the zones of
+    the regions they cross from the day they start) and its equal-area size, measured once."""
     zones = timeline.map_zones()
     layer = gpd.GeoDataFrame({"zone_id": [z.zone_id for z in zones], "region": [z.region_id for z in zones],
-                              "follows": [z.follows for z in zones]},
+                              "follows": [z.follows for z in zones],
+                              "valid_from": [getattr(z, "valid_from", None) for z in zones],
+                              "valid_to": [getattr(z, "valid_to", None) for z in zones]},
                              geometry=[z.geometry for z in zones], crs="EPSG:4326")
     layer["area_km2"] = layer.geometry.to_crs(EQUAL_AREA_CRS).area / 1e6
     return layer
@@ -95,7 +98,10 @@ def _zone_layer(timeline: Timeline) -> gpd.GeoDataFrame:
 
 def zones_frame(timeline: Timeline, date: dt.date) -> gpd.GeoDataFrame:
     """The control zones on ``date``, as the map colours them."""
-    layer = _zone_layer(timeline).copy()
+    every = _zone_layer(timeline)
+    shown = [(start is None or start <= date) and (end is None or date <= end)
+             for start, end in zip(every["valid_from"], every["valid_to"])]
+    layer = every[shown].reset_index(drop=True)
     controllers = timeline.zone_controllers(date)
     peacekeeping = timeline.zone_peacekeeping(date)
     snapshot = timeline.snapshot(date)
