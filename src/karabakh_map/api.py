@@ -5,12 +5,12 @@
     >>> aug93.set_index("id").loc["settlement-aghdam", ["controller", "status"]].tolist()
     ['armenian_forces', 'confirmed']
     >>> zones = km.control_zones("2000-01-01")        # the areas as the map draws them
-    >>> held = km.area_held("2000-01-01")             # DataFrame: region, controller, km2
-    >>> round(held.groupby("controller")["km2"].sum()["armenian_forces"])  # doctest: +SKIP
-    11...
-    >>> km.events(place="Shusha", start="1992-01-01", end="1992-12-31")["event_id"].tolist()  # doctest: +SKIP
-    ['ev-19920508-shusha', ...]
-    >>> km.history("Aghdam")[["date", "controller"]]  # doctest: +SKIP
+    >>> km.area_held("2000-01-01").columns.tolist()   # km² in an equal-area CRS
+    ['region', 'controller', 'km2']
+    >>> "ev-19920508-shusha" in set(km.events(place="Shusha", start="1992-01-01", end="1992-12-31").event_id)
+    True
+    >>> km.history("Aghdam").controller.tolist()
+    ['armenian_forces', 'azerbaijan']
 
 The API mirrors the command line, so a notebook and ``karabakh-map`` give the same answers:
 
@@ -72,7 +72,8 @@ def control_at(date, place: str | None = None, *, events: PathLike | None = None
 
         >>> import karabakh_map as km
         >>> gdf = km.control_at("1993-08-01")
-        >>> gdf[gdf.layer == "settlement"].controller.value_counts()  # doctest: +SKIP
+        >>> sorted(gdf.layer.unique())
+        ['region', 'road', 'settlement']
         >>> km.control_at("1992-05-09", place="Shushi").controller.item()
         'armenian_forces'
     """
@@ -147,8 +148,9 @@ def history(place: str, *, events: PathLike | None = None, events_only: bool = F
     status, the share (regions), the peacekeeping zone, the event and its sources.
 
         >>> import karabakh_map as km
-        >>> aghdam = km.history("Aghdam")
-        >>> aghdam.loc[aghdam.controller_before.notna(), ["date", "controller"]].head(1)  # doctest: +SKIP
+        >>> first = km.history("Aghdam").iloc[0]
+        >>> str(first.date), first.controller_before, first.controller, first.event_id
+        ('1993-07-23', 'azerbaijan', 'armenian_forces', 'ev-19930723-aghdam')
     """
     tl = load_timeline(events=events, events_only=events_only, data=data)
     return frames.history_frame(tl, _resolve(tl, place))
