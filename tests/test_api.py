@@ -239,3 +239,16 @@ def test_each_bundled_layer_reads_the_same_in_gdal(layer, filename, catalog):
     assert sorted(frame["id"]) == sorted(places)
     for row in frame.itertuples():
         assert row.geometry.equals_exact(places[row.id].geometry, tolerance=0), row.id
+
+
+def test_another_data_folder_is_read_and_reread_when_a_file_changes(geodata_copy):
+    assert km.control_at("1993-08-01", place="Aghdam", data=geodata_copy.dir).controller.item() == "armenian_forces"
+    text = geodata_copy.text("events.csv")
+    rows = [line for line in text.splitlines() if not line.startswith("ev-19930723-aghdam,")]
+    assert len(rows) == len(text.splitlines()) - 1
+    geodata_copy.write_text("events.csv", "\n".join(rows) + "\n")
+    # without the capture of Aghdam the later handover's "before" no longer holds: the CLI's problem list
+    with pytest.raises(km.CatalogError, match="ev-20201120-aghdam-handover"):
+        km.control_at("1993-08-01", place="Aghdam", data=geodata_copy.dir)
+    with pytest.raises(km.CatalogError, match="regions.geojson: -: file: file not found"):
+        km.control_at("1993-08-01", data=geodata_copy.dir / "missing")
