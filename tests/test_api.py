@@ -193,7 +193,7 @@ def test_state_as_a_geopackage_matches_the_json(tmp_path, capsys, cli_states):
     code, text, _ = run_cli(capsys, "state", "--date", "1993-08-01", "--format", "gpkg", "--out", str(out))
     assert code == 0 and out.exists()
     layers = dict(pyogrio.list_layers(out))
-    assert layers == {"regions": "MultiPolygon", "settlements": "Point", "roads": "LineString"}
+    assert layers == {"regions": "MultiPolygon", "settlements": "Point", "roads": "LineString", "zones": "MultiPolygon"}
     settlements = gpd.read_file(out, layer="settlements")
     assert settlements.crs.to_epsg() == 4326
     expected = cli_states["1993-08-01"]
@@ -202,6 +202,11 @@ def test_state_as_a_geopackage_matches_the_json(tmp_path, capsys, cli_states):
     regions = gpd.read_file(out, layer="regions").set_index("id")
     assert regions.loc["district-aghdam", "share_armenian_forces"] == pytest.approx(
         expected["district-aghdam"]["share"]["armenian_forces"])
+    zones = gpd.read_file(out, layer="zones")
+    assert zones["area_km2"].sum() == pytest.approx(km.control_zones("1993-08-01")["area_km2"].sum())
+    one = tmp_path / "aghdam.gpkg"
+    assert run_cli(capsys, "state", "--date", "1993-08-01", "--place", "Aghdam", "--format", "gpkg", "--out", str(one))[0] == 0
+    assert gpd.read_file(one, layer="settlements")["id"].tolist() == ["settlement-aghdam"]
     code, _, err = run_cli(capsys, "state", "--date", "1993-08-01", "--format", "gpkg")
     assert code == 2 and "--out" in err
 

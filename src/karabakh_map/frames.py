@@ -22,7 +22,8 @@ Format
   (``catalog.EQUAL_AREA_CRS``, Lambert azimuthal centred on the region), computed once per
   timeline: the zones' geometry does not change with the date.
 * GeoPackage: one layer per geometry type, as GIS software expects (``regions``,
-  ``settlements``, ``roads``; each row carries its ``date``), written with pyogrio; the share
+  ``settlements``, ``roads``; each row carries its ``date``), and for the whole map a ``zones``
+  layer (``zones_frame``: the areas as the map colours them), written with pyogrio; the share
   columns are plain floats and dates ISO text, since GeoPackage has no dict columns.
 
 Nothing here sits on the map's scrub path: ``Timeline.snapshot`` stays a dict of tuples (under
@@ -222,4 +223,6 @@ def control_gpkg(timeline: Timeline, date: dt.date, place_ids: list[str] | None 
             part = frame[frame["layer"] == layer]
             if len(part):
                 write_gpkg(part, path, name)
+        if place_ids is None:  # the whole map: also the areas as it colours them
+            write_gpkg(zones_frame(timeline, date), path, "zones")
         return path.read_bytes()
