@@ -193,7 +193,7 @@ class CatalogError(KarabakhError):
 class UnknownPlace(KarabakhError, LookupError):
     def __init__(self, query: str):
         self.query = query
-        super().__init__(f"unknown place: {query!r}")
+        super().__init__(f"unknown place {query!r}")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
     karabakh-map validate
     karabakh-map state --date 1993-08-01 --place Aghdam
+    karabakh-map state --date 1993-08-01 --format gpkg --out control.gpkg
     karabakh-map state --queries queries.csv          # CSV with columns place,date -> JSON lines
     karabakh-map events --place Shushi --from 1992-01-01 --to 1992-12-31
     karabakh-map export --out site/
@@ -88,6 +89,13 @@ def cmd_state(args) -> int:
     if args.date is None:
         raise BadInput("--date is required (or --queries FILE)")
     date = parse_date(args.date, "date")
+    if args.format == "gpkg":
+        if not args.out:
+            raise BadInput("--format gpkg writes a file: give --out FILE.gpkg")
+        place_ids = [place_argument(args.place, catalog).id] if args.place is not None else None
+        Path(args.out).write_bytes(serialize.snapshot_gpkg(timeline, date, place_ids))
+        print(f"wrote {args.out}")
+        return 0
     if args.place is not None:
         place = place_argument(args.place, catalog)
         record = serialize.state_record(catalog, timeline.state(place.id, date))
@@ -215,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_events(sub.add_parser("state", help="who held a place (or every place) on a date"))
     p.add_argument("--date", help="YYYY-MM-DD")
     p.add_argument("--place", help="an id or any name variant, e.g. Shusha, Şuşa, Shushi")
-    p.add_argument("--format", choices=("json", "geojson", "csv"), default="json")
+    p.add_argument("--format", choices=("json", "geojson", "csv", "gpkg"), default="json")
+    p.add_argument("--out", help="the file to write (needed for --format gpkg, a GeoPackage)")
     p.add_argument("--queries", help="CSV with columns place,date; prints one JSON object per line")
     p.set_defaults(func=cmd_state)
     p = with_events(sub.add_parser("events", help="list events with their sources"))

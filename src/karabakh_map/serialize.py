@@ -109,6 +109,15 @@ def snapshot_csv(timeline: Timeline, date: dt.date) -> str:
     return records_csv(snapshot_records(timeline, date))
 
 
+def snapshot_gpkg(timeline: Timeline, date: dt.date, place_ids: list[str] | None = None) -> bytes:
+    """Every place (or the given ones) on a day as a GeoPackage file's bytes: layers ``regions``,
+    ``settlements``, ``roads`` (the columns of :func:`karabakh_map.frames.control_frame`) and,
+    for the whole map, ``zones`` (:func:`karabakh_map.frames.zones_frame`)."""
+    from karabakh_map import frames  # geopandas and pyogrio load only when a GeoPackage is asked for
+
+    return frames.control_gpkg(timeline, date, place_ids)
+
+
 def flat_record(record: dict) -> dict:
     flat = dict(record)
     flat["name_az"] = record["names"]["az"]
