@@ -15,11 +15,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from shapely.geometry.base import BaseGeometry
 
 from karabakh_map.names import NameIndex, Names
+
+if TYPE_CHECKING:
+    from karabakh_map.claims import ClaimStatus, Confirmation
 
 GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
 
@@ -37,12 +40,11 @@ EVENT_KINDS = (
     "agreement", "other",
 )
 DATE_PRECISIONS = ("day", "month", "year")
+# Which side each perspective belongs to, and the claims rule, live in claims.py.
 PERSPECTIVES = (
     "official_azerbaijani", "official_armenian", "official_russian",
     "state_media_azerbaijani", "state_media_armenian", "state_media_turkish", "state_media_russian",
     "independent_media", "international_organisation", "scholarship", "encyclopedia",
-    # the first version's coarse labels, accepted until every row is reclassified
-    "azerbaijani", "armenian", "international", "scholarly", "russian", "journalistic",
 )
 
 # The range the map covers: from the start of the Karabakh movement to today.
@@ -119,6 +121,7 @@ class Source:
     url: str
     citation: str
     perspective: str
+    row: int = 0  # line in sources.csv, for messages
 
     @property
     def safe_url(self) -> str | None:
@@ -159,6 +162,7 @@ class Catalog:
     places: Mapping[str, Place]
     events: tuple[Event, ...]
     sources: Mapping[str, Source]
+    confirmations: tuple["Confirmation", ...] = ()  # rows of confirmations.csv (claims.py)
 
     @cached_property
     def name_index(self) -> NameIndex:
@@ -238,11 +242,18 @@ class Catalog:
             result[pid] = tuple(sorted(unique.values(), key=event_order))
         return result
 
+    @cached_property
+    def claim_statuses(self) -> Mapping[str, "ClaimStatus"]:
+        """Each change of control gained by a side: a claim or not, and since when confirmed."""
+        from karabakh_map.claims import claim_statuses
+
+        return claim_statuses(self)
+
     def with_events(self, events: tuple[Event, ...], *, replace: bool = False) -> "Catalog":
         """A new catalogue with extra (or, with ``replace``, only these) events."""
         combined = events if replace else (*self.events, *events)
         return Catalog(places=self.places, events=tuple(sorted(combined, key=event_order)),
-                       sources=self.sources)
+                       sources=self.sources, confirmations=self.confirmations)
 
 
 def event_order(event: Event) -> tuple:
@@ -252,11 +263,15 @@ def event_order(event: Event) -> tuple:
 
 
 def load_catalog(directory: Path | str = GEODATA_DIR) -> Catalog:
-    """Load and validate every geodata file; raise :class:`CatalogError` on any problem."""
+    """Load and validate every geodata file; raise :class:`CatalogError` on any problem that
+    makes the data unusable (sourcing rules are enforced by ``karabakh-map validate``)."""
+    from karabakh_map.claims import SourcingProblem
     from karabakh_map.validation import validate_directory
 
     catalog, problems = validate_directory(Path(directory))
-    if problems:
-        raise CatalogError(problems)
+    # A sourcing problem fails `karabakh-map validate` but does not stop the map from loading.
+    blocking = [p for p in problems if not isinstance(p, SourcingProblem)]
+    if blocking:
+        raise CatalogError(blocking)
     assert catalog is not None
     return catalog

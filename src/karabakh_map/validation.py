@@ -21,6 +21,7 @@ from karabakh_map.catalog import (
     CONTROLLERS, DATE_PRECISIONS, EVENT_KINDS, PERSPECTIVES, ROAD_STATUSES, AlternativeDate,
     Catalog, Event, Place, Problem, Source, event_order,
 )
+from karabakh_map.claims import CONFIRMATIONS_FILE, check_claims, parse_confirmations
 from karabakh_map.names import Names
 
 LAYER_FILES = {"region": "regions.geojson", "settlement": "settlements.geojson", "road": "roads.geojson"}
@@ -347,7 +348,7 @@ def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tup
             row_problems.append(Problem(file, item, "perspective", f"{row['perspective']!r} is not one of {', '.join(PERSPECTIVES)}"))
         problems += row_problems
         if not row_problems:
-            sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS})
+            sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS}, row=line)
         else:
             rejected.add(sid)
     return problems, sources
@@ -507,7 +508,16 @@ def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         if text is not None:
             event_problems, events = parse_events(text, "geodata/events.csv", places, sources, rejected=rejected)
             problems += event_problems
-    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources)
+    confirmations = []
+    if (directory / "confirmations.csv").exists():
+        text = read_text(directory / "confirmations.csv", CONFIRMATIONS_FILE, problems)
+        if text is not None:
+            confirmation_problems, confirmations = parse_confirmations(text)
+            problems += confirmation_problems
+    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources,
+                      confirmations=tuple(confirmations))
     if not problems:
         problems += check_event_consistency(catalog, "geodata/events.csv")
+    if not problems:  # one root cause, one message: a rejected row would look unsourced here
+        problems += check_claims(catalog)
     return catalog, problems
