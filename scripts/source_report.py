@@ -19,9 +19,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from karabakh_map.catalog import GEODATA_DIR, PERSPECTIVES, Catalog, load_catalog
+from karabakh_map.catalog import GEODATA_DIR, PERSPECTIVES, Catalog
 from karabakh_map.claims import ENCYCLOPEDIA, claim_statuses, parse_confirmations
-from karabakh_map.validation import parse_events
+from karabakh_map.validation import load_catalog, parse_events
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,10 +8,9 @@ import io
 
 import pytest
 
-from karabakh_map.catalog import load_catalog
-from karabakh_map.claims import CONFIRMATION_BASES, gaining_side, is_claim
+from karabakh_map.claims import CONFIRMATION_BASES, claim_statuses, gaining_side, is_claim
 from karabakh_map.timeline import Timeline
-from karabakh_map.validation import validate_directory
+from karabakh_map.validation import load_catalog, validate_directory
 
 D = dt.date.fromisoformat
 
@@ -73,7 +72,7 @@ def test_snapshot_carries_the_same_status_as_single_queries(timeline, catalog, d
 
 
 def test_bundled_data_counts(catalog):
-    statuses = catalog.claim_statuses
+    statuses = claim_statuses(catalog)
     claims = [s for s in statuses.values() if s.claimed]
     assert len(claims) >= 70  # the audit's ~70 changes resting only on Azerbaijani/Turkish state sources
     assert all(s.confirmed_on is not None for s in claims), [s.event_id for s in claims if s.confirmed_on is None]
