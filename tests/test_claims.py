@@ -171,3 +171,26 @@ def test_the_validate_command_fails_on_a_sourcing_problem_but_the_map_still_load
     assert "geodata/confirmations.csv: row 2: source_ids: ev-20201004-dejal: basis 'independent'" in result.stderr
     assert "Traceback" not in result.stderr
     assert load_catalog(geodata_copy.dir).confirmations  # loading is not blocked by a sourcing problem
+
+
+# ---------------------------------------------------------------- what readers see
+
+def test_the_panel_says_claimed_by_whom_and_keeps_both_dates(timeline):
+    from karabakh_map.panel import control_summary
+
+    during = control_summary(timeline, timeline.state("settlement-dejal", D("2020-10-05")))
+    assert "claimed by Azerbaijan on 4 October 2020, not yet confirmed" in during
+    after = control_summary(timeline, timeline.state("settlement-dejal", D("2021-01-01")))
+    assert "claimed on 4 October 2020, confirmed on 10 November 2020" in after
+    plain = control_summary(timeline, timeline.state("settlement-shusha", D("2021-01-01")))
+    assert "claim" not in plain
+
+
+def test_the_state_command_reports_the_status(capsys):
+    import json
+
+    from karabakh_map.cli import main
+
+    assert main(["state", "--date", "2020-10-05", "--place", "Dejal"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["status"], record["confirmed_on"]) == ("claimed", None)
