@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(tuple(columns), rows))
 
     after_rest = rest_on_counts(after)
-    keys = list(dict.fromkeys([*before_rest, *after_rest]))
+    summary = [k for k in after_rest if k.startswith(("total", "resting", "with a single"))]
+    keys = sorted((set(before_rest) | set(after_rest)) - set(summary)) + summary
     rows = [tuple([key] + ([before_rest.get(key, 0)] if args.before else []) + [after_rest.get(key, 0)])
             for key in keys]
     print("\nChanges of control by what they rest on\n")
