@@ -123,7 +123,7 @@ def test_without_its_confirmation_a_claim_stays_claimed(geodata_copy):
     ("ev-20201004-dejal,2020-10-09,independent,src-nowhere,\n",
      "geodata/confirmations.csv: row 2: source_ids: ev-20201004-dejal: unknown source 'src-nowhere'"),
     ("ev-20201004-dejal,9 Oct 2020,independent,src-bbc-20230920,\n",
-     "geodata/confirmations.csv: row 2: date: '9 Oct 2020' is not an ISO date (YYYY-MM-DD)"),
+     "geodata/confirmations.csv: row 2: date: Invalid date '9 Oct 2020' (expected YYYY-MM-DD)"),
 ])
 def test_a_confirmation_must_be_backed_by_its_basis(geodata_copy, row, expected):
     _set_confirmations(geodata_copy, row)

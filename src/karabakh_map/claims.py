@@ -55,6 +55,7 @@ from typing import Iterable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from karabakh_map.catalog import PERSPECTIVES, Catalog, Event, Problem, Source
+from karabakh_map.parsing import ParseError, parse_date
 
 PERSPECTIVE_SIDE: Mapping[str, str | None] = {
     "official_azerbaijani": "azerbaijani",
@@ -237,9 +238,10 @@ def parse_confirmations(text: str, file: str = CONFIRMATIONS_FILE) -> tuple[list
                 problems.append(Problem(file, item, "-", "more fields than the header has"))
                 continue
             row = {k: (v or "").strip() for k, v in row.items()}
-            date = _iso_date(row["date"])
-            if date is None:
-                problems.append(Problem(file, item, "date", f"{row['date']!r} is not an ISO date (YYYY-MM-DD)"))
+            try:
+                date = parse_date(row["date"], "date", in_history=False)
+            except ParseError as exc:
+                problems.append(Problem(file, item, "date", str(exc)))
                 continue
             source_ids = tuple(s.strip() for s in row["source_ids"].split(";") if s.strip())
             confirmations.append(Confirmation(row["event_id"], date, row["basis"], source_ids, row["note"],
@@ -247,15 +249,6 @@ def parse_confirmations(text: str, file: str = CONFIRMATIONS_FILE) -> tuple[list
     except csv.Error as exc:
         problems.append(Problem(file, f"row {reader.line_num}", "-", f"malformed CSV: {exc}"))
     return problems, confirmations
-
-
-def _iso_date(value: str) -> dt.date | None:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------- findable sources
