@@ -66,6 +66,20 @@ def rest_on_counts(catalog: Catalog) -> dict[str, int]:
             "with a single source of their own": single_source}
 
 
+def _without_repeats(events_text: str) -> str:
+    """An older events.csv may list a place or source twice in one row (today an error): count it once."""
+    rows = list(csv.reader(io.StringIO(events_text)))
+    header = rows[0]
+    for row in rows[1:]:
+        for column in ("place_ids", "source_ids"):
+            if column in header and len(row) == len(header):
+                index = header.index(column)
+                row[index] = ";".join(dict.fromkeys(p.strip() for p in row[index].split(";") if p.strip()))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
 def table(header: tuple[str, ...], rows: list[tuple]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -89,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"source_report: {args.before} has no geodata/sources.csv and events.csv", file=sys.stderr)
             return 1
         before_perspectives = perspective_counts(sources_text)
-        problems, events = parse_events(events_text, "geodata/events.csv", dict(after.places), dict(after.sources),
-                                        rejected=set())
+        problems, events = parse_events(_without_repeats(events_text), "geodata/events.csv", dict(after.places),
+                                        dict(after.sources), rejected=set())
         confirmations_text = git_file(args.before, "geodata/confirmations.csv")
         confirmations = parse_confirmations(confirmations_text)[1] if confirmations_text else []
         if problems:

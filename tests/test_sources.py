@@ -146,3 +146,25 @@ def test_duplicate_and_unused_sources_are_reported_by_validate(geodata_copy):
             "src-bbc-20230920") in result.stderr
     assert (f"warning: geodata/sources.csv: row {line}: source_id: src-unused-copy-of-bbc is cited by no event"
             in result.stderr)
+
+
+def test_the_readme_counts_match_the_data():
+    """geodata/README.md reports the counts; scripts/source_report.py regenerates them."""
+    from helpers import ROOT
+
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "source_report.py")], capture_output=True,
+                            text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    computed = {}
+    for line in result.stdout.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 2 and cells[1].isdigit():
+            computed[cells[0]] = cells[1]
+    readme = (ROOT / "geodata" / "README.md").read_text(encoding="utf-8")
+    reported = {}
+    for line in readme[readme.index("### Counts"):].splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3 and cells[2].isdigit():
+            reported[cells[0]] = cells[2]
+    assert computed and {k: v for k, v in computed.items() if v != "0"} == \
+        {k: v for k, v in reported.items() if v != "0"}, "re-run scripts/source_report.py and update geodata/README.md"

@@ -1,8 +1,14 @@
 """Claims and confirmation: which changes of control rest only on the gaining side's word.
 
-The rule (written out for readers in geodata/README.md, "Claims and sourcing")
------------------------------------------------------------------------------
-Every source in ``geodata/sources.csv`` has a ``perspective`` from :data:`PERSPECTIVES`. Seven
+    >>> from karabakh_map.validation import load_catalog
+    >>> statuses = claim_statuses(load_catalog())
+    >>> s = statuses["ev-20201004-dejal"]      # announced only by Azerbaijani state media
+    >>> s.claimed, s.confirmed_on.isoformat(), s.basis
+    (True, '2020-11-10', 'agreement')
+
+The rule (written out for readers in geodata/README.md, "Claims and confirmation")
+--------------------------------------------------------------------------------
+Every source in ``geodata/sources.csv`` has a ``perspective`` from ``catalog.PERSPECTIVES``. Seven
 of them belong to a *side* of the conflict (:data:`PERSPECTIVE_SIDE`); the others
 (independent media, international organisations, scholarship, encyclopedias) belong to none.
 Turkish state media count with the Azerbaijani side: in this conflict they relay Baku's
@@ -18,7 +24,7 @@ from its own date.
 A claim stays a claim until a row of ``geodata/confirmations.csv`` confirms it::
 
     event_id,date,basis,source_ids,note
-    ev-20201004-jabrayil,2020-10-09,independent,src-bbc-...,"BBC footage from the town"
+    ev-20201004-dejal,2020-11-10,agreement,src-kremlin-20201110,"Point 1 of the statement ..."
 
 ``basis`` is one of
 
@@ -42,6 +48,9 @@ Sourcing rules checked here as well (each problem names the file, row and field)
   language root or a section index), or a ``citation`` giving the pages of a book or report;
 * (warnings only, :func:`source_warnings`) no two rows of sources.csv are the same document
   (same URL), and every source is cited by an event, an alternative date or a confirmation.
+
+A breach of the rules is a :class:`SourcingProblem`: ``karabakh-map validate`` fails on it, but
+``load_catalog`` still returns the data, so the map stays usable while a citation is fixed.
 """
 
 from __future__ import annotations
