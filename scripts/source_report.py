@@ -42,7 +42,7 @@ def rest_on_counts(catalog: Catalog) -> dict[str, int]:
     for confirmation in catalog.confirmations:
         confirming.setdefault(confirmation.event_id, set()).update(confirmation.source_ids)
     buckets: collections.Counter = collections.Counter()
-    encyclopedia_only = single_source = 0
+    encyclopedia_only = own_encyclopedia_only = single_source = 0
     for event in catalog.events:
         if not event.changes_control:
             continue
@@ -58,10 +58,13 @@ def rest_on_counts(catalog: Catalog) -> dict[str, int]:
         resting_on = set(event.source_ids) | confirming.get(event.event_id, set())
         if all(catalog.sources[s].perspective == ENCYCLOPEDIA for s in resting_on if s in catalog.sources):
             encyclopedia_only += 1
+        if all(catalog.sources[s].perspective == ENCYCLOPEDIA for s in event.source_ids if s in catalog.sources):
+            own_encyclopedia_only += 1
         if len(event.source_ids) == 1:
             single_source += 1
     total = sum(buckets.values())
     return {**dict(sorted(buckets.items())), "total changes of control": total,
+            "resting on encyclopedias alone (own sources)": own_encyclopedia_only,
             "resting on encyclopedias alone (with confirmations)": encyclopedia_only,
             "with a single source of their own": single_source}
 
