@@ -61,6 +61,7 @@ def test_loading_checking_and_the_engine_import_only_downward():
     graph = import_graph()
     assert reachable(graph, "catalog") <= {"names"}
     assert reachable(graph, "validation") <= {"catalog", "names", "parsing", "claims"}  # claims: the sourcing rule
+    assert reachable(graph, "claims") <= {"catalog", "names", "parsing"}  # between the model and its checks
     assert not reachable(graph, "timeline") & {"api", "frames", "cli", "export", "mapclient", "figure", "serialize",
                                                "panel", "view", "uploads"}
 

@@ -17,7 +17,7 @@ from karabakh_map.cli import main
 from karabakh_map.validation import load_catalog, validate_directory
 
 SOURCES_HEADER = "source_id,title,author,publisher,date,url,citation,perspective\n"
-SOURCE_ROW = "src-test,A test source,Someone,Publisher,2020-01-01,https://example.org/a,,international\n"
+SOURCE_ROW = "src-test,A test source,Someone,Publisher,2020-01-01,https://example.org/a,,international_organisation\n"
 EVENTS_HEADER = ("event_id,date,date_precision,place_ids,controller_before,controller_after,kind,title,"
                  "description,source_ids,alt_dates,road_status\n")
 GOOD_EVENT = "ev-19920508-shusha,1992-05-08,day,settlement-shusha,azerbaijan,armenian_forces,capture,Shusha taken,,src-test,,\n"

@@ -67,7 +67,14 @@ def load(args) -> Catalog:
 
 
 def cmd_validate(args) -> int:
+    from karabakh_map.claims import check_claims, source_warnings
+
     catalog = load(args)
+    for warning in source_warnings(catalog):
+        print(f"warning: {warning}", file=sys.stderr)
+    problems = check_claims(catalog)
+    if problems:
+        raise CatalogError(problems)
     counts = {layer: sum(1 for p in catalog.places.values() if p.layer == layer) for layer in ("region", "settlement", "road")}
     print(f"OK: {counts['region']} regions, {counts['settlement']} settlements, {counts['road']} roads, "
           f"{len(catalog.events)} events, {len(catalog.sources)} sources")

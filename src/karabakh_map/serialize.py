@@ -47,6 +47,8 @@ def state_record(catalog: Catalog, state: PlaceState) -> dict:
         "event_title": event.title if event else None,
         "source_ids": list(event.source_ids) if event else [],
         "in_peacekeeping_zone": state.in_peacekeeping_zone,
+        "status": state.status,  # "claimed" while only the gaining side says so (geodata/README.md)
+        "confirmed_on": state.confirmed_on.isoformat() if state.confirmed_on else None,
     }
     if state.share is not None:
         record["share"] = dict(state.share)
