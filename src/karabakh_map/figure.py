@@ -214,7 +214,8 @@ def _layers(timeline: Timeline) -> _Layers:
     # the eastern margin is wider: the legend sits over the Kura lowland, where no zone is drawn
     bounds = (minx - margin, miny - margin, maxx + 5.5 * margin, maxy + margin)
     context = context_layer().to_crs(FIGURE_CRS)
-    labels = [_label_inside(geometry, bounds) for geometry in context.geometry]
+    labels = [_label_inside(geometry, bounds) if kind != "border" else None
+              for geometry, kind in zip(context.geometry, context["kind"])]
     return _Layers(
         context=context.assign(label_x=[p[0] if p else None for p in labels], label_y=[p[1] if p else None for p in labels]),
         zones=zone_frame,
@@ -353,8 +354,13 @@ def _draw_context(ax, layers: _Layers) -> None:
         part = context[context["kind"] == kind]
         if len(part):
             style = CONTEXT_STYLE[kind]
-            part.plot(ax=ax, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=style["weight"] * 0.6,
-                      zorder=1)
+            edge = style["color"] if style.get("stroke", True) else "none"
+            part.plot(ax=ax, facecolor=style["fillColor"], edgecolor=edge, linewidth=style.get("weight", 0) * 0.6,
+                      zorder=1.2 if kind == "lake" else 1)
+    borders = context[context["kind"] == "border"]
+    if len(borders):
+        borders.plot(ax=ax, color=CONTEXT_STYLE["border"]["color"], linewidth=CONTEXT_STYLE["border"]["weight"] * 0.7,
+                     zorder=1.1)
     rivers = context[context["kind"] == "river"]
     if len(rivers):
         # above the zones: the Araks is the districts' southern border, and should read as a river there
@@ -364,8 +370,8 @@ def _draw_context(ax, layers: _Layers) -> None:
 
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white", alpha=0.8)]
     for _, row in context.iterrows():
-        if row["label_x"] is None or row["label_x"] != row["label_x"]:
-            continue  # not in the frame
+        if row["kind"] == "border" or row["label_x"] is None or row["label_x"] != row["label_x"]:
+            continue  # unlabelled, or not in the frame
         if row["kind"] == "country" and row["id"] == "country-azerbaijan":
             continue  # the zones and districts are Azerbaijan's; the legend names the sides instead
         water = row["kind"] in ("lake", "river")
