@@ -206,3 +206,16 @@ def test_cli_bad_input_exits_2_with_one_line(args, message):
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_town_labels_never_overlap_each_other_the_ring_or_the_legend(timeline):
+    fig = figure.build_figure(timeline, d("1993-08-01"), timeline.catalog.resolve("Aghdam"))
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() == "town-label"]
+    assert len(labels) >= 15
+    obstacles = [ax.get_legend().get_window_extent(renderer)]
+    obstacles += [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() == "selected-place-label"]
+    obstacles += [line.get_window_extent(renderer) for line in ax.lines if line.get_gid() == "selected-place-ring"]
+    for i, label in enumerate(labels):
+        assert not any(label.overlaps(other) for other in labels[i + 1:] + obstacles)

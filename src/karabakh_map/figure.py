@@ -158,7 +158,11 @@ def source_line(timeline: Timeline, content: FigureContent, limit: int = MAX_SOU
     shown, rest = names[:limit], len(names) - limit
     more = f"; and {rest} more" if rest > 0 else ""
     changes = len(content.event_ids)
-    return (f"Sources of the {changes} change{'s' if changes != 1 else ''} shown: " + "; ".join(shown) + more
+    if content.place is not None:
+        lead = f"Sources for the state of {content.place.names.label('both')}: "
+    else:
+        lead = f"Sources of the {changes} change{'s' if changes != 1 else ''} shown: "
+    return (lead + "; ".join(shown) + more
             + f" (full list: karabakh-map events --to {content.date.isoformat()}).")
 
 
@@ -321,6 +325,7 @@ def build_figure(timeline: Timeline, date: dt.date, place: Place | None = None, 
         _draw_ring(ax, layers, place)
     _draw_legend(ax, layers, content)
     _draw_scale_bar(ax)
+    _draw_town_labels(ax, layers, content)
 
     fig.text(0.3 / FIGURE_WIDTH_IN, 1 - 0.42 / height_in, title_for(date), fontsize=17, fontweight="bold",
              va="baseline", gid="figure-title")
@@ -436,11 +441,42 @@ def _draw_settlements(ax, layers: _Layers, content: FigureContent) -> None:
     sizes = [22 if kind in TOWN_KINDS else 7 for kind in settlements["kind"]]
     ax.scatter(settlements.geometry.x, settlements.geometry.y, s=sizes, c=colours, edgecolors="#111111",
                linewidths=0.5, zorder=6)
+
+
+# Where a town's label may go, tried in turn: right-above, left-above, right-below, left-below,
+# right, left.
+LABEL_POSITIONS = (((3.5, 2.5), "left", "bottom"), ((-3.5, 2.5), "right", "bottom"),
+                   ((3.5, -2.5), "left", "top"), ((-3.5, -2.5), "right", "top"),
+                   ((4.5, 0), "left", "center"), ((-4.5, 0), "right", "center"))
+
+
+def _draw_town_labels(ax, layers: _Layers, content: FigureContent) -> None:
+    """Name the cities, then the towns, each where it overlaps no label already placed (nor the
+    legend or the selected place's name); a label that fits nowhere is left out."""
+    from matplotlib import patheffects
+
+    renderer = ax.figure.canvas.get_renderer()
+    taken = [artist.get_window_extent(renderer) for artist in ax.texts if artist.get_gid() == "selected-place-label"]
+    if content.place is not None and content.place.layer == "settlement":  # a region's ring encloses towns: not so
+        taken += [line.get_window_extent(renderer) for line in ax.lines if line.get_gid() == "selected-place-ring"]
+    if ax.get_legend() is not None:
+        taken.append(ax.get_legend().get_window_extent(renderer))
+    frame = ax.get_window_extent(renderer)
     halo = [patheffects.withStroke(linewidth=2.0, foreground="white")]
     ringed = content.place.id if content.place is not None else None
-    for _, row in settlements[settlements["kind"].isin(TOWN_KINDS) & (settlements["id"] != ringed)].iterrows():
-        ax.annotate(row["label"], (row.geometry.x, row.geometry.y), xytext=(3.5, 2.5), textcoords="offset points",
-                    fontsize=5.8, color="#111111", zorder=7, path_effects=halo, annotation_clip=True)
+    settlements = layers.settlements
+    towns = settlements[settlements["kind"].isin(TOWN_KINDS) & (settlements["id"] != ringed)]
+    for _, row in sorted(towns.iterrows(), key=lambda r: (TOWN_KINDS.index(r[1]["kind"]), r[1]["id"])):
+        for offset, ha, va in LABEL_POSITIONS:
+            label = ax.annotate(row["label"], (row.geometry.x, row.geometry.y), xytext=offset, textcoords="offset points",
+                                ha=ha, va=va, fontsize=5.8, color="#111111", zorder=7, path_effects=halo,
+                                annotation_clip=True, gid="town-label")
+            extent = label.get_window_extent(renderer)
+            inside = frame.x0 <= extent.x0 and extent.x1 <= frame.x1 and frame.y0 <= extent.y0 and extent.y1 <= frame.y1
+            if inside and not any(extent.overlaps(other) for other in taken):
+                taken.append(extent)
+                break
+            label.remove()
 
 
 def _draw_ring(ax, layers: _Layers, place: Place) -> None:
@@ -499,7 +535,7 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
         handles.append(Line2D([], [], color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)),
                               label="Former NKAO (Nagorno-Karabakh Autonomous Oblast)"))
     handles.append(Line2D([], [], marker="o", color="none", markerfacecolor="#BBBBBB", markeredgecolor="#111111",
-                          markersize=5, label="Town (filled in its holder's colour)"))
+                          markersize=5, label="Settlement in its holder's colour (towns named)"))
     if content.place is not None:
         handles.append(Line2D([], [], color="#D00000", linewidth=2.2, label="Selected place"))
     legend = ax.legend(handles=handles, loc="upper right", fontsize=6.8, frameon=True, framealpha=1.0,
