@@ -1,6 +1,6 @@
 """Citable static maps: who held what on one day, at print quality (PNG or SVG).
 
-    >>> from karabakh_map.catalog import load_catalog
+    >>> from karabakh_map.validation import load_catalog
     >>> from karabakh_map.timeline import Timeline
     >>> from karabakh_map import figure
     >>> png = figure.render(Timeline(load_catalog()), "1993-08-01", place="Aghdam")
@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import textwrap
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,7 @@ CONTESTED_HATCH = "///"
 CLAIMED_HATCH = "\\\\\\"
 CLAIMED_FILL_OPACITY = 0.18
 TOWN_KINDS = ("city", "town")
+_SAVE_LOCK = threading.Lock()
 
 
 class FigureError(ValueError):
@@ -283,7 +285,8 @@ def render(timeline: Timeline, date: dt.date | str, place: Place | str | None = 
     fig = build_figure(timeline, date, place, dpi=dpi)
     buffer = io.BytesIO()
     # SVG text stays text (searchable, editable); PNG metadata carries the title for catalogues.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "karabakh-map"}):
+    # rcParams are global: the lock keeps two app sessions saving at once from mixing them.
+    with _SAVE_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "karabakh-map"}):
         metadata = {"Title": title_for(date)} if fmt == "png" else {"Title": title_for(date), "Date": None}
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
     return buffer.getvalue()
