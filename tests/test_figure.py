@@ -59,7 +59,7 @@ def test_svg_keeps_title_legend_and_attribution_as_text(aghdam_svg):
     assert "Territorial control on 1 August 1993" in texts
     assert "Legend" in texts
     for label in (CONTROLLER_LABELS["azerbaijan"], CONTROLLER_LABELS["armenian_forces"], "Selected place",
-                  "Former NKAO (Nagorno-Karabakh Autonomous Oblast)", "Road: open"):
+                  "Former NKAO (Nagorno-Karabakh Autonomous Oblast)", "Road: Open"):
         assert label in texts, label
     assert "50 km" in texts  # the scale bar
 
@@ -73,7 +73,7 @@ def test_legend_lists_only_what_the_date_shows(timeline):
     with_peacekeepers = labels("2021-06-01")
     assert CONTROLLER_LABELS["russian_peacekeepers"] in with_peacekeepers
     assert "Russian peacekeeping zone (2020-2024)" in with_peacekeepers
-    assert "Road: under Russian peacekeepers" in with_peacekeepers
+    assert "Road: Under Russian peacekeepers" in with_peacekeepers
 
 
 def test_attribution_names_natural_earth_geonames_and_the_sources_of_the_change(timeline, aghdam_svg, catalog):

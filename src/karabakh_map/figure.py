@@ -532,7 +532,7 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
         style = ROAD_STYLES[status]
         handles.append(Line2D([], [], color=style["color"], linewidth=style["weight"] * 0.45,
                               linestyle=_road_dashes(style["dashArray"], style["weight"]),
-                              label=f"Road: {_lower_first(ROAD_STATUS_LABELS[status])}"))
+                              label=f"Road: {ROAD_STATUS_LABELS[status]}"))
     handles.append(Line2D([], [], color="#333333", linewidth=0.55, label="District or province border"))
     if len(layers.nkao):
         handles.append(Line2D([], [], color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)),
@@ -554,10 +554,6 @@ def _draw_scale_bar(ax) -> None:
     # The projection is equal-area, centred on the map: its scale error across the frame is < 1 %.
     ax.add_artist(ScaleBar(1.0, units="m", location="lower left", length_fraction=0.22, box_alpha=0.85,
                            font_properties={"size": 7}, border_pad=0.8, scale_loc="top"))
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _rgba(colour: str, alpha: float) -> tuple[float, float, float, float]:
