@@ -8,7 +8,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from karabakh_map.context import CONTEXT_KINDS, ContextLayerError, context_layer, context_path
+from karabakh_map.context import (CONTEXT_KINDS, CONTEXT_STYLE, ContextLayerError, context_geojson, context_layer,
+                                  context_path)
 
 SIX = {"country-armenia", "country-azerbaijan", "country-iran", "country-georgia", "country-turkey", "exclave-nakhchivan"}
 
@@ -81,3 +82,12 @@ def test_context_layer_is_a_geodataframe_in_wgs84():
 def test_a_missing_context_file_fails_with_a_clear_message(tmp_path):
     with pytest.raises(ContextLayerError, match="context.geojson: file not found"):
         context_layer(tmp_path)
+
+
+def test_context_geojson_for_the_browser_is_smaller_and_styled_by_kind(collection):
+    data = context_geojson()
+    assert [f["id"] for f in data["features"]] == [f["id"] for f in collection["features"]]
+    assert len(json.dumps(data, separators=(",", ":"))) < 0.85 * context_path().stat().st_size
+    assert all(f["properties"]["kind"] in CONTEXT_STYLE for f in data["features"])
+    coords = shapely.get_coordinates(shape(data["features"][0]["geometry"]))
+    assert abs(coords - coords.round(4)).max() < 1e-12

@@ -33,6 +33,7 @@ to draw it: quiet greys that never compete with the controller colours of ``styl
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +74,25 @@ def context_path(directory: Path | str = GEODATA_DIR) -> Path:
 def context_layer(directory: Path | str = GEODATA_DIR) -> "geopandas.GeoDataFrame":
     """The context features as a GeoDataFrame in EPSG:4326, one row per feature (see the module doc)."""
     return _read(str(context_path(directory))).copy()
+
+
+def context_geojson(directory: Path | str = GEODATA_DIR, decimals: int = 4) -> dict:
+    """The context as a GeoJSON dict for the browser (Leaflet), without geopandas: coordinates
+    rounded to ``decimals`` (4 = about 10 m, far below Natural Earth's own precision), features in
+    drawing order.  Style each feature with ``CONTEXT_STYLE[feature["properties"]["kind"]]``."""
+    path = context_path(directory)
+    if not path.exists():
+        raise ContextLayerError(f"{path}: file not found (run python scripts/build_geodata.py)")
+    data = json.loads(path.read_text(encoding="utf-8"))
+
+    def rounded(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            return [round(coords[0], decimals), round(coords[1], decimals)]
+        return [rounded(c) for c in coords]
+
+    return {"type": "FeatureCollection", "features": [
+        {**f, "geometry": {"type": f["geometry"]["type"], "coordinates": rounded(f["geometry"]["coordinates"])}}
+        for f in data["features"]]}
 
 
 @lru_cache(maxsize=4)
