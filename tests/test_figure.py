@@ -219,3 +219,11 @@ def test_town_labels_never_overlap_each_other_the_ring_or_the_legend(timeline):
     obstacles += [line.get_window_extent(renderer) for line in ax.lines if line.get_gid() == "selected-place-ring"]
     for i, label in enumerate(labels):
         assert not any(label.overlaps(other) for other in labels[i + 1:] + obstacles)
+
+
+def test_attribution_for_a_selected_place_points_to_its_own_events(timeline, catalog):
+    content = figure.figure_content(timeline, d("1993-08-01"), catalog.resolve("Aghdam"))
+    assert content.event_ids == (timeline.state("settlement-aghdam", d("1993-08-01")).event_id,)
+    line = figure.source_line(timeline, content)
+    assert line.startswith("Sources for the state of Ağdam")
+    assert "karabakh-map events --place settlement-aghdam --to 1993-08-01" in line

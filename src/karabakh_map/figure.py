@@ -162,10 +162,11 @@ def source_line(timeline: Timeline, content: FigureContent, limit: int = MAX_SOU
     changes = len(content.event_ids)
     if content.place is not None:
         lead = f"Sources for the state of {content.place.names.label('both')}: "
+        command = f"karabakh-map events --place {content.place.id} --to {content.date.isoformat()}"
     else:
         lead = f"Sources of the {changes} change{'s' if changes != 1 else ''} shown: "
-    return (lead + "; ".join(shown) + more
-            + f" (full list: karabakh-map events --to {content.date.isoformat()}).")
+        command = f"karabakh-map events --to {content.date.isoformat()}"
+    return lead + "; ".join(shown) + more + f" (full list: {command})."
 
 
 def _short_citation(author: str, publisher: str, date: str) -> str:
