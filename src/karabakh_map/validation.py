@@ -33,6 +33,7 @@ from karabakh_map.catalog import (
     AlternativeDate, Catalog, CatalogError, Event, Place, Problem, Source, event_order, initial_controller,
 )
 from karabakh_map.names import Names
+from karabakh_map.parsing import ParseError, parse_date
 
 LAYER_FILES = {"region": "regions.geojson", "settlement": "settlements.geojson", "road": "roads.geojson"}
 ID_PATTERN = re.compile(r"^(region|district|province|settlement|road)-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -275,11 +276,12 @@ def _check_method(props: dict, method_field: str, precision_field: str, bad) -> 
 
 
 def _parse_date(value) -> dt.date | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    """A date in data (not a question about the map), so any day, even after today."""
+    if not isinstance(value, str):
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return parse_date(value, in_history=False)
+    except ParseError:
         return None
 
 
@@ -325,9 +327,33 @@ def check_settlements_in_districts(places: dict[str, Place], file: str, rejected
 
 # ---------------------------------------------------------------- sources and events
 
-def _csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list[Problem]) -> list[tuple[int, dict]] | None:
+def csv_error_message(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"malformed CSV: a field is longer than {csv.field_size_limit():,} characters"
+    return f"malformed CSV: {exc}"
+
+
+def _unneutralised(value: str) -> str:
+    """Undo serialize's spreadsheet-formula guard: a quote before = + - @ (tab, CR) is ours."""
+    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@", "\t", "\r") and value[1:2]:
+        return value[1:]
+    return value
+
+
+def read_csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list[Problem]
+                  ) -> list[tuple[int, dict]] | None:
+    """The rows (line number, stripped values) of a CSV with the given columns.
+
+    A missing column or an unreadable header gives a problem on item "header" and ``None``; a
+    row with too many fields is skipped with a problem; a CSV error (a field over the ``csv``
+    module's 131,072-character limit) stops the reading there with a problem naming the row.
+    """
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        problems.append(Problem(file, "header", "-", csv_error_message(exc)))
+        return None
     missing = [c for c in columns if c not in header]
     if missing:
         problems.append(Problem(file, "header", ", ".join(missing), "required column missing"))
@@ -338,16 +364,17 @@ def _csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list[Pro
             if None in row:
                 problems.append(Problem(file, f"row {reader.line_num}", "-", f"{len(header) + len(row[None])} fields; the header has {len(header)}"))
                 continue
-            rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
+            rows.append((reader.line_num, {k: _unneutralised((v or "").strip()) for k, v in row.items()}))
     except csv.Error as exc:
-        problems.append(Problem(file, f"row {reader.line_num}", "-", f"malformed CSV: {exc}"))
+        # line_num counts the lines read before the record that failed
+        problems.append(Problem(file, f"row {reader.line_num + 1}", "-", csv_error_message(exc)))
     return rows
 
 
 def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tuple[list[Problem], dict[str, Source]]:
     rejected = set() if rejected is None else rejected
     problems: list[Problem] = []
-    rows = _csv_rows(text, file, SOURCE_COLUMNS, problems)
+    rows = read_csv_rows(text, file, SOURCE_COLUMNS, problems)
     sources: dict[str, Source] = {}
     for line, row in rows or []:
         item = f"row {line}"
@@ -382,7 +409,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
     reported again.  With ``url_sources`` (a researcher's upload) a source may also be given as an
     http(s) URL instead of an id from sources.csv."""
     problems: list[Problem] = []
-    rows = _csv_rows(text, file, EVENT_COLUMNS, problems)
+    rows = read_csv_rows(text, file, EVENT_COLUMNS, problems)
     events: list[Event] = []
     seen: set[str] = set()
     for line, row in rows or []:
@@ -398,9 +425,11 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         elif eid in seen:
             bad("event_id", f"duplicate id {eid!r}")
         seen.add(eid)
-        date = _parse_date(row["date"])
-        if date is None:
-            bad("date", f"{row['date']!r} is not an ISO date (YYYY-MM-DD)")
+        date = None
+        try:
+            date = parse_date(row["date"], "date", in_history=False)
+        except ParseError as exc:
+            bad("date", str(exc))
         if row["date_precision"] not in DATE_PRECISIONS:
             bad("date_precision", f"{row['date_precision']!r} is not one of {', '.join(DATE_PRECISIONS)}")
         elif date and row["date_precision"] == "month" and date.day != 1:
@@ -410,6 +439,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         place_ids = tuple(p.strip() for p in row["place_ids"].split(";") if p.strip())
         if not place_ids:
             bad("place_ids", "no place given")
+        _check_repeats(place_ids, "place_ids", bad)
         for pid in place_ids:
             if pid not in places and pid not in rejected:
                 bad("place_ids", f"unknown place {pid!r}")
@@ -427,6 +457,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         source_ids = tuple(s.strip() for s in row["source_ids"].split(";") if s.strip())
         if not source_ids:
             bad("source_ids", "every event needs at least one source")
+        _check_repeats(source_ids, "source_ids", bad)
         for sid in source_ids:
             if url_sources and sid.lower().startswith(("http://", "https://")):
                 continue
@@ -457,6 +488,11 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         events.append(Event(eid, date, row["date_precision"], place_ids, before, after, row["kind"], row["title"],
                             row["description"], source_ids, tuple(alt_dates), road_status, line, origin))
     return problems, events
+
+
+def _check_repeats(ids: tuple[str, ...], fieldname: str, bad) -> None:
+    for repeated in sorted({i for i in ids if ids.count(i) > 1}):
+        bad(fieldname, f"{repeated!r} is listed {ids.count(repeated)} times")
 
 
 def check_event_consistency(catalog: Catalog, file: str, events: Iterable[Event] | None = None) -> list[Problem]:
