@@ -15,6 +15,7 @@ from helpers import d
 
 from karabakh_map import figure
 from karabakh_map.catalog import CONTROLLER_LABELS
+from karabakh_map.parsing import ParseError
 from karabakh_map.style import CONTROLLER_COLOURS
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -157,9 +158,9 @@ def test_claimed_zones_are_hatched_in_the_claimants_colour(timeline, monkeypatch
 def test_render_rejects_a_bad_format_and_a_date_outside_the_record(timeline):
     with pytest.raises(figure.FigureError, match="unknown figure format 'jpg'"):
         figure.render(timeline, "1993-08-01", fmt="jpg")
-    with pytest.raises(figure.FigureError, match="outside the record"):
+    with pytest.raises(ParseError, match="expected a date from 1988-01-01"):
         figure.render(timeline, "1950-01-01")
-    with pytest.raises(figure.FigureError, match="malformed date"):
+    with pytest.raises(ParseError, match=r"Invalid date '1993-8-1' \(expected YYYY-MM-DD\)"):
         figure.render(timeline, "1993-8-1")
 
 
@@ -195,11 +196,11 @@ def test_cli_writes_svg_and_png(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--date", "1993-13-01"), "malformed date '1993-13-01'"),
-    (("--date", "1950-01-01"), "outside the record"),
+    (("--date", "1993-13-01"), "Invalid date '1993-13-01'"),
+    (("--date", "1950-01-01"), "expected a date from 1988-01-01"),
     (("--date", "1993-08-01", "--place", "Atlantis"), "unknown place 'Atlantis'"),
-    (("--date", "1993-08-01", "--out", "figure.jpg"), "must end in .png or .svg"),
-    (("--date", "1993-08-01", "--out", "/no/such/folder/f.png"), "does not exist"),
+    (("--date", "1993-08-01", "--out", "figure.jpg"), "ending in .png or .svg"),
+    (("--date", "1993-08-01", "--out", "/no/such/folder/f.png"), "in an existing folder"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(args, message):
     result = run(*args)
@@ -227,3 +228,11 @@ def test_attribution_for_a_selected_place_points_to_its_own_events(timeline, cat
     line = figure.source_line(timeline, content)
     assert line.startswith("Sources for the state of Ağdam")
     assert "karabakh-map events --place settlement-aghdam --to 1993-08-01" in line
+
+
+def test_cli_a_file_that_cannot_be_written_exits_1_naming_it(tmp_path):
+    target = tmp_path / "taken.png"
+    target.mkdir()  # a folder where the file should go
+    result = run("--date", "1993-08-01", "--out", str(target))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"karabakh-map: figure failed: cannot write {target}: Is a directory"

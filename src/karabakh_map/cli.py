@@ -195,21 +195,20 @@ def cmd_figure(args) -> int:
     from karabakh_map import figure
 
     catalog = load(args)
-    date = parse_date(args.date)
+    date = parse_date(args.date, "date")
     place = catalog.resolve(args.place) if args.place else None
     out = Path(args.out) if args.out else Path(figure.figure_filename(date, place))
     fmt = out.suffix.lower().removeprefix(".")
     if fmt not in figure.FORMATS:
-        raise BadInput(f"--out {args.out!r}: the file name must end in .png or .svg")
+        raise BadInput(f"Invalid --out {shown(args.out)!r} (expected a file name ending in .png or .svg)")
     if not out.parent.is_dir():
-        raise BadInput(f"--out {args.out!r}: the folder {str(out.parent)!r} does not exist")
+        raise BadInput(f"Invalid --out {shown(args.out)!r} (expected a file in an existing folder)")
+    data = figure.render(_timeline(catalog), date, place, fmt=fmt)
     try:
-        data = figure.render(_timeline(catalog), date, place, fmt=fmt)
         out.write_bytes(data)
-    except figure.FigureError as exc:
-        raise BadInput(str(exc)) from None
     except OSError as exc:
-        raise BadInput(f"--out {args.out!r}: cannot write ({exc.strerror})") from None
+        print(f"karabakh-map: figure failed: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"wrote {out} ({len(data):,} bytes)")
     return 0
 

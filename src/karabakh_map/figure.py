@@ -42,9 +42,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, Place, history_end
+from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, Place
 from karabakh_map.context import (CONTEXT_ATTRIBUTION, CONTEXT_BACKGROUND, CONTEXT_LABEL_COLOUR, CONTEXT_STYLE,
                                   context_layer)
+from karabakh_map.parsing import parse_date
 from karabakh_map.style import CONTROLLER_COLOURS, CONTROLLER_OPACITY, ROAD_STATUS_LABELS, ROAD_STYLES
 from karabakh_map.timeline import EQUAL_AREA, PlaceState, Timeline
 
@@ -70,7 +71,7 @@ _SAVE_LOCK = threading.Lock()
 
 
 class FigureError(ValueError):
-    """A request the figure cannot draw (unknown format, date outside the record): one line."""
+    """A request the figure cannot draw (an unknown format): one line."""
 
 
 def long_date(date: dt.date) -> str:
@@ -268,17 +269,12 @@ def _place_geometry(layers: _Layers, place: Place):
 def render(timeline: Timeline, date: dt.date | str, place: Place | str | None = None, fmt: str = "png",
            dpi: int = PRINT_DPI) -> bytes:
     """The figure for ``date`` (a date or ``YYYY-MM-DD``), optionally ringing ``place`` (a Place,
-    an id or any name variant), as PNG or SVG bytes.  Raises :class:`FigureError` for a bad format
-    or date and ``catalog.UnknownPlace`` for an unknown place."""
+    an id or any name variant), as PNG or SVG bytes.  Raises :class:`FigureError` for a bad format,
+    ``parsing.ParseError`` for a date that is malformed or outside the record, and
+    ``catalog.UnknownPlace`` for an unknown place: each a one-line message."""
     if fmt not in FORMATS:
         raise FigureError(f"unknown figure format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date)
-        except ValueError:
-            raise FigureError(f"malformed date {date!r}: expected YYYY-MM-DD") from None
-    if not HISTORY_START <= date <= history_end():
-        raise FigureError(f"date {date.isoformat()} is outside the record ({HISTORY_START.isoformat()} to today)")
+    date = parse_date(date, "date")
     if isinstance(place, str):
         place = timeline.catalog.resolve(place)
     import matplotlib
