@@ -42,11 +42,9 @@ def import_graph() -> dict[str, set[str]]:
 def test_the_package_has_no_import_circle():
     graph = import_graph()
     try:
-        order = list(graphlib.TopologicalSorter(graph).static_order())
+        graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on any circle
     except graphlib.CycleError as exc:
         pytest.fail(f"import circle: {' -> '.join(exc.args[1])}")
-    # Each module comes after everything it imports (a topological order exists).
-    assert all(order.index(dep) < order.index(module) for module, deps in graph.items() for dep in deps)
 
 
 def test_loading_checking_and_the_engine_import_only_downward():
