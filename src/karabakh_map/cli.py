@@ -5,6 +5,7 @@
     karabakh-map state --date 1993-08-01 --format gpkg --out control.gpkg
     karabakh-map state --queries queries.csv          # CSV with columns place,date -> JSON lines
     karabakh-map events --place Shushi --from 1992-01-01 --to 1992-12-31
+    karabakh-map figure --date 1993-08-01 --place Aghdam --out aghdam-1993.png   # or .svg
     karabakh-map export --out site/
 
 Bad input (an unknown place, a malformed or out-of-range date, an unreadable file) exits 2 with
@@ -209,6 +210,28 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_figure(args) -> int:
+    from karabakh_map import figure
+
+    catalog = load(args)
+    date = parse_date(args.date, "date")
+    place = catalog.resolve(args.place) if args.place else None
+    out = Path(args.out) if args.out else Path(figure.figure_filename(date, place))
+    fmt = out.suffix.lower().removeprefix(".")
+    if fmt not in figure.FORMATS:
+        raise BadInput(f"Invalid --out {shown(args.out)!r} (expected a file name ending in .png or .svg)")
+    if not out.parent.is_dir():
+        raise BadInput(f"Invalid --out {shown(args.out)!r} (expected a file in an existing folder)")
+    data = figure.render(_timeline(catalog), date, place, fmt=fmt)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"karabakh-map: figure failed: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({len(data):,} bytes)")
+    return 0
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, UnknownPlace):
         return f"unknown place {shown(exc.query)!r}"
@@ -240,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to")
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.set_defaults(func=cmd_events)
+    p = with_events(sub.add_parser("figure", help="a citable static map of one date (PNG or SVG)"))
+    p.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--place", help="a place to ring: an id or any name variant")
+    p.add_argument("--out", help="F.png or F.svg (default: karabakh-control-DATE[-PLACE].png here)")
+    p.set_defaults(func=cmd_figure)
     p = sub.add_parser("export", help="write a self-contained static site")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_export)
