@@ -128,6 +128,29 @@ class Source:
 
 
 @dataclass(frozen=True)
+class FrontLine:
+    """A dated front line (geodata/front_lines.geojson): control zones are split along it while
+    it is valid.  ``splits`` names the regions it divides; where it follows a region boundary or
+    passes through a region held whole, it divides nothing.  A closed line encloses one side."""
+
+    id: str
+    title: str
+    valid_from: dt.date
+    valid_to: dt.date | None  # last day it stood; None: still standing
+    splits: tuple[str, ...]
+    geometry: BaseGeometry = field(repr=False, compare=False)
+    properties: Mapping[str, object] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def closed(self) -> bool:
+        coords = self.geometry.coords
+        return len(coords) > 3 and coords[0] == coords[-1]
+
+    def valid_on(self, date: dt.date) -> bool:
+        return self.valid_from <= date and (self.valid_to is None or date <= self.valid_to)
+
+
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with the data, located precisely enough to fix it."""
 
@@ -159,6 +182,7 @@ class Catalog:
     places: Mapping[str, Place]
     events: tuple[Event, ...]
     sources: Mapping[str, Source]
+    front_lines: tuple[FrontLine, ...] = ()
 
     @cached_property
     def name_index(self) -> NameIndex:
@@ -242,7 +266,7 @@ class Catalog:
         """A new catalogue with extra (or, with ``replace``, only these) events."""
         combined = events if replace else (*self.events, *events)
         return Catalog(places=self.places, events=tuple(sorted(combined, key=event_order)),
-                       sources=self.sources)
+                       sources=self.sources, front_lines=self.front_lines)
 
 
 def event_order(event: Event) -> tuple:

@@ -151,6 +151,8 @@ def _candidate_dates(timeline: Timeline, place_ids: list[str]) -> list[dt.date]:
     dates = set()
     for pid in set(place_ids):
         dates.update(e.date for e in timeline.catalog.events_for(pid))
+    if timeline.catalog.places[place_ids[0]].layer == "region":
+        dates.update(timeline.zone_change_dates())  # a front line starting or ending moves the share
     return sorted(dates)
 
 

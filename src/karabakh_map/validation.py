@@ -19,7 +19,7 @@ from shapely.geometry import shape
 
 from karabakh_map.catalog import (
     CONTROLLERS, DATE_PRECISIONS, EVENT_KINDS, PERSPECTIVES, ROAD_STATUSES, AlternativeDate,
-    Catalog, Event, Place, Problem, Source, event_order,
+    Catalog, Event, FrontLine, Place, Problem, Source, event_order,
 )
 from karabakh_map.names import Names
 
@@ -507,7 +507,63 @@ def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         if text is not None:
             event_problems, events = parse_events(text, "geodata/events.csv", places, sources, rejected=rejected)
             problems += event_problems
-    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources)
+    front_lines: tuple[FrontLine, ...] = ()
+    if (directory / "front_lines.geojson").exists():
+        line_problems, front_lines = parse_front_lines(directory / "front_lines.geojson", places, sources)
+        problems += line_problems
+    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources,
+                      front_lines=front_lines)
     if not problems:
         problems += check_event_consistency(catalog, "geodata/events.csv")
     return catalog, problems
+
+
+FRONT_LINE_ID = re.compile(r"^front-\d{4}(-\d{2}){0,2}[a-z0-9-]*$")
+
+
+def parse_front_lines(path: Path, places: dict[str, Place], sources: dict[str, Source]
+                      ) -> tuple[list[Problem], tuple[FrontLine, ...]]:
+    """Dated front lines: LineStrings with ``valid_from``/``valid_to``, the regions they divide
+    (``splits``) and their sources; each problem names the feature and field."""
+    file = "geodata/front_lines.geojson"
+    problems: list[Problem] = []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [Problem(file, "-", "file", f"not a readable GeoJSON FeatureCollection ({exc})")], ()
+    lines = []
+    for index, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        fid = feature.get("id") if isinstance(feature, dict) else None
+        item = fid if isinstance(fid, str) else f"feature {index}"
+        if not isinstance(props, dict) or not isinstance(fid, str) or not FRONT_LINE_ID.match(fid):
+            problems.append(Problem(file, item, "id", f"{fid!r} is not an id like 'front-1994' (or properties are missing)"))
+            continue
+        geometry = feature.get("geometry") or {}
+        coords = geometry.get("coordinates")
+        if geometry.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+            problems.append(Problem(file, item, "geometry", "must be a LineString of at least two positions"))
+            continue
+        try:
+            valid_from = dt.date.fromisoformat(str(props.get("valid_from")))
+            valid_to = dt.date.fromisoformat(str(props["valid_to"])) if props.get("valid_to") else None
+        except ValueError:
+            problems.append(Problem(file, item, "valid_from", "valid_from/valid_to must be ISO dates (YYYY-MM-DD)"))
+            continue
+        if valid_to is not None and valid_to < valid_from:
+            problems.append(Problem(file, item, "valid_to", f"{valid_to} is before valid_from {valid_from}"))
+        splits = tuple(props.get("splits") or ())
+        for rid in splits:
+            if rid not in places or places[rid].layer != "region":
+                problems.append(Problem(file, item, "splits", f"{rid!r} is not a region"))
+        for sid in props.get("source_ids") or ():
+            if sid not in sources:
+                problems.append(Problem(file, item, "source_ids", f"unknown source {sid!r}"))
+        try:
+            line = shape(geometry)
+        except (ValueError, TypeError, AttributeError) as exc:
+            problems.append(Problem(file, item, "geometry", f"unreadable ({exc})"))
+            continue
+        lines.append(FrontLine(fid, str(props.get("title", "")), valid_from, valid_to, splits, line, props))
+    return problems, tuple(sorted(lines, key=lambda line: (line.valid_from, line.id)))
