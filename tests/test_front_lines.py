@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import statistics
 import time
@@ -43,7 +44,7 @@ def test_geojson_is_rfc7946_with_six_decimals_and_stable_ids():
 def test_every_vertex_records_method_precision_and_fixing_places():
     with (ROOT / "geodata" / "curated" / "front_line_vertices.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert {r["line_id"] for r in rows} == {"front-1994", "front-2020-11-10"}
+    assert {r["line_id"] for r in rows} == {"front-1994", "front-2020-11-10", "front-2021-05", "front-2022-09"}
     for row in rows:
         where = f"{row['line_id']} vertex {row['seq']}"
         assert row["method"], where
@@ -55,12 +56,17 @@ def test_settlements_lie_on_the_side_of_the_1994_line_their_controller_held(cata
     contact = line(catalog, "front-1994")
     divided = set(contact.splits)
     for date in LINE_OF_CONTACT_YEARS:
-        sides = {"azerbaijan": set(), "armenian_forces": set()}
+        wrong_side = []
         for place in catalog.settlements:
             if place.district_id in divided:
-                sides[timeline.state(place.id, date).controller].add(_side(contact, place.geometry))
-        # the vertices run north to south: Azerbaijani-held places to the east (left)
-        assert sides == {"azerbaijan": {True}, "armenian_forces": {False}}, date
+                controller = timeline.state(place.id, date).controller
+                # the vertices run north to south: Azerbaijani-held places lie to the east (left)
+                if _side(contact, place.geometry) != (controller == "azerbaijan"):
+                    wrong_side.append(place.id)
+        # The line is not redrawn for April 2016 (about 800 ha by Armenia's account): Lalatepe,
+        # taken then, is the one place held across it, and its own zone shows the change.
+        expected = ["settlement-lalatepe"] if date >= d("2016-04-02") else []
+        assert wrong_side == expected, date
 
 
 def test_zone_edges_follow_the_line_not_voronoi_cells(catalog, timeline):
@@ -149,3 +155,36 @@ def test_snapshot_stays_under_one_millisecond_with_split_zones(timeline):
             timeline.snapshot(date)
             timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.001, statistics.median(timings)
+
+
+def test_lalatepe_is_a_place_with_its_1994_and_2016_changes(catalog, timeline):
+    for name in ("Lalatepe", "Lələtəpə", "Lalatapa", "Varazatumb", "lele tepe"):
+        assert catalog.resolve(name).id == "settlement-lalatepe", name
+    assert timeline.state("settlement-lalatepe", d("2010-01-01")).controller == "armenian_forces"
+    assert timeline.state("settlement-lalatepe", d("2016-04-02")).controller == "azerbaijan"
+    assert timeline.state("settlement-lalatepe", d("1993-12-01")).controller == "azerbaijan"
+
+
+@pytest.mark.parametrize("place_id, line_id, start, km2", [
+    ("settlement-sev-lich", "front-2021-05", d("2021-05-12"), (3, 25)),
+    ("settlement-jermuk-area", "front-2022-09", d("2022-09-13"), (54, 66)),  # 60.06 km² by Armenia's figure
+])
+def test_positions_inside_armenia_are_dated_pockets(catalog, timeline, place_id, line_id, start, km2):
+    assert line(catalog, line_id).valid_from == start
+    before, after = start - dt.timedelta(days=1), start
+    assert not [z for z in timeline.map_zones(before) if z.follows == place_id]
+    pocket = [z for z in timeline.map_zones(after) if z.follows == place_id]
+    assert len(pocket) == 1 and km2[0] <= pocket[0].area_km2 <= km2[1], pocket
+    assert timeline.state(place_id, before).controller == "armenian_forces"
+    assert timeline.state(place_id, after).controller == "azerbaijan"
+    province = catalog.places[place_id].district_id
+    assert timeline.share(province, after)["azerbaijan"] < 0.05
+    event = timeline.state(place_id, after).event_id
+    description = catalog.events_by_id[event].description
+    assert "according to armenia" in description.lower() and "azerbaijan's" in description.lower()
+
+
+def test_a_province_is_not_painted_by_a_position_outside_its_pocket(timeline):
+    held = timeline.area_by_controller(d("2021-01-01"))
+    assert held == timeline.area_by_controller(d("2021-05-11"))
+    assert not [z for z in timeline.map_zones(d("2021-01-01")) if z.region_id == "province-syunik"]

@@ -76,8 +76,13 @@ def cmd_state(args) -> int:
         raise BadInput("--date is required (or --queries FILE)")
     date = parse_date(args.date)
     if args.place:
-        place = catalog.resolve(args.place)
+        place = catalog.resolve(args.place, date)
+        others = [p.id for p in catalog.also_matches(args.place, date)]
         record = serialize.state_record(catalog, timeline.state(place.id, date))
+        if others:
+            record["also_matches"] = others
+            if args.format != "json":
+                print(f"{args.place!r} also matches: {', '.join(others)}", file=sys.stderr)
         if args.format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=serialize.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
             writer.writeheader()
@@ -114,8 +119,11 @@ def _answer_queries(catalog: Catalog, timeline, path_text: str) -> int:
         place_text, date_text = (row.get("place") or "").strip(), (row.get("date") or "").strip()
         try:
             date = parse_date(date_text)
-            place = catalog.resolve(place_text)
+            place = catalog.resolve(place_text, date)
             record = serialize.state_record(catalog, timeline.state(place.id, date))
+            others = [p.id for p in catalog.also_matches(place_text, date)]
+            if others:
+                record["also_matches"] = others
             record["query"] = {"place": place_text, "date": date_text, "row": line}
         except (BadInput, UnknownPlace) as exc:
             record = {"query": {"place": place_text, "date": date_text, "row": line}, "error": _message(exc)}

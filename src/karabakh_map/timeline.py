@@ -332,9 +332,11 @@ class Timeline:
                 continue  # the NKAO outline overlaps the districts: its share comes from theirs
             own = [self.catalog.places[s] for s in self.catalog.members.get(region.id, ())
                    if self.catalog.places[s].district_id == region.id]
+            # A held position (Lake Sev) has ground only inside its front line's pocket.
+            unpocketed = [s for s in own if s.kind != "position"]
             segments = _region_segments(region.id, self._periods)
             if len(segments) == 1:
-                zones.extend(_region_zones(region, own))
+                zones.extend(_region_zones(region, unpocketed))
                 continue
             for index, (start, end, lines) in enumerate(segments):
                 suffix = "" if index == 0 else f"@{start.isoformat()}"
@@ -342,7 +344,7 @@ class Timeline:
                 if lines:
                     pieces = _split_zones(region, own, lines, settlements, suffix)
                 else:
-                    pieces = [replace(z, zone_id=z.zone_id + suffix) for z in _region_zones(region, own)]
+                    pieces = [replace(z, zone_id=z.zone_id + suffix) for z in _region_zones(region, unpocketed)]
                 zones.extend(replace(z, valid_from=valid_from, valid_to=end,
                                      front_lines=tuple(line.id for line in lines)) for z in pieces)
         nkao = self.catalog.places.get("region-nkao")

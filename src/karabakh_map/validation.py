@@ -37,7 +37,7 @@ MAX_DECIMALS = 6
 MAX_FILE_BYTES = 20_000_000
 
 REGION_KINDS = ("oblast", "district", "province")
-SETTLEMENT_KINDS = ("city", "town", "village")
+SETTLEMENT_KINDS = ("city", "town", "village", "height", "position")  # height: a hill; position: held ground (Sev Lich)
 COORD_METHODS = ("geonames", "hand")
 NAME_FIELDS = ("name_en", "name_az", "name_hy", "name_hy_latn", "name_ru")
 
