@@ -55,7 +55,7 @@ def test_no_parameters_gives_the_default_view():
 def test_invalid_values_give_a_notice_and_the_default():
     at = run_app(date="1993-02-30", place="Atlantis", names="klingon", lat="91", lon="x", zoom="99")
     notices = " ".join(re.sub(r"\\(.)", r"\1", w.value) for w in at.warning)
-    for fragment in ("Unrecognised date '1993-02-30'", "Unknown place 'Atlantis'", "Unknown names option 'klingon'",
+    for fragment in ("Invalid date '1993-02-30'", "Unknown place 'Atlantis'", "Unknown names option 'klingon'",
                      "Invalid lat '91'", "Invalid lon 'x'", "Invalid zoom '99'"):
         assert fragment in notices
     assert at.slider(key="date").value == DEFAULT_DATE

@@ -19,7 +19,7 @@ def test_valid_rows_are_merged_and_errors_listed_by_row_and_column(catalog):
     before = {p.name: p.read_bytes() for p in GEODATA_DIR.glob("*.*")}
     merged, problems = merge_events(catalog, "mine.csv", data)
     assert [str(p) for p in problems] == [
-        "mine.csv: row 3: date: '1995-13-02' is not an ISO date (YYYY-MM-DD)",
+        "mine.csv: row 3: date: Invalid date '1995-13-02' (expected YYYY-MM-DD, a day that exists)",
         "mine.csv: row 4: place_ids: unknown place 'settlement-nowhere'",
     ]
     assert Timeline(merged).state("settlement-aghdam", d("1995-06-01")).controller == "contested"

@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from karabakh_map.catalog import GEODATA_DIR, CatalogError, load_catalog
-from karabakh_map.validation import validate_directory
+from karabakh_map.catalog import GEODATA_DIR, CatalogError
+from karabakh_map.validation import load_catalog, validate_directory
 
 SOURCES_HEADER = "source_id,title,author,publisher,date,url,citation,perspective\n"
 SOURCE_ROW = "src-test,A test source,Someone,Publisher,2020-01-01,https://example.org/a,,international\n"
@@ -263,7 +263,7 @@ CASES = [
     (break_wrong_geometry_type, "geodata/roads.geojson: road-lachin-1992: geometry: type 'Point'; expected LineString"),
     (break_road_dates, "geodata/roads.geojson: road-lachin-2022: valid_from: '26/08/2022' is not an ISO date (YYYY-MM-DD)"),
     (event_unknown_place, "geodata/events.csv: row 2: place_ids: unknown place 'settlement-atlantis'"),
-    (event_bad_date, "geodata/events.csv: row 2: date: '1992-13-08' is not an ISO date (YYYY-MM-DD)"),
+    (event_bad_date, "geodata/events.csv: row 2: date: Invalid date '1992-13-08' (expected YYYY-MM-DD, a day that exists)"),
     (event_bad_precision, "geodata/events.csv: row 2: date_precision: 'week' is not one of day, month, year"),
     (event_unknown_controller, "geodata/events.csv: row 2: controller_after: 'nkr' is not one of azerbaijan, armenian_forces, russian_peacekeepers, contested"),
     (event_half_controller, "geodata/events.csv: row 2: controller_before: give both controllers for a change of control, or neither"),
