@@ -282,7 +282,9 @@ class Timeline:
         return {z.zone_id: self._control[z.follows].at(date)[0] for z in self.map_zones()}
 
     def zone_peacekeeping(self, date: dt.date) -> dict[str, bool]:
-        return {z.zone_id: self._peacekeeping[z.follows].at(date)[0] == "yes" for z in self.map_zones()}
+        """Whether each map zone is in the peacekeeping zone; a zone not on the map that day is not."""
+        return {z.zone_id: z.valid_on(date) and self._peacekeeping[z.follows].at(date)[0] == "yes"
+                for z in self.map_zones()}
 
     def events_between(self, start: dt.date, end: dt.date, place_id: str | None = None) -> list[Event]:
         """Events with ``start < date <= end`` (all of them when start is before the record)."""
