@@ -18,10 +18,11 @@ import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from karabakh_map import livemap, mapview, serialize
-from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, CatalogError, history_end, load_catalog
+from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, CatalogError, history_end
 from karabakh_map.panel import history_entry_html, place_panel, previous_key_date
 from karabakh_map.timeline import Timeline
 from karabakh_map.uploads import merge_uploaded_events
+from karabakh_map.validation import load_catalog
 from karabakh_map.view import KEY_DATES, View, markdown_literal, parse_view, share_link, view_to_params
 
 st.set_page_config(page_title="Karabakh control map, 1988-today", layout="wide")

@@ -124,7 +124,7 @@ def measure_scrub(frame, page, keys: int = 50, drags: int = 50, plays: int = 20)
 def export_and_measure(svg: bool = False, viewport=(1440, 900)) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from karabakh_map.catalog import load_catalog
+    from karabakh_map.validation import load_catalog
     from karabakh_map.export import export_site
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from karabakh_map.catalog import HISTORY_START, history_end, load_catalog  # noqa: E402
+from karabakh_map.catalog import HISTORY_START, history_end  # noqa: E402
+from karabakh_map.validation import load_catalog  # noqa: E402
 from karabakh_map.timeline import Timeline, naive_snapshot  # noqa: E402
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'

@@ -10,7 +10,8 @@ import functools
 import pytest
 import streamlit.components.v2.manifest_scanner as _manifest_scanner
 
-from karabakh_map.catalog import GEODATA_DIR, load_catalog
+from karabakh_map.catalog import GEODATA_DIR
+from karabakh_map.validation import load_catalog
 from karabakh_map.timeline import Timeline
 
 # AppTest rescans every installed distribution's metadata for Streamlit components on each run
@@ -38,6 +39,7 @@ class GeodataCopy:
         self.dir = directory
         for name in ("regions.geojson", "settlements.geojson", "roads.geojson", "events.csv", "sources.csv"):
             shutil.copy(GEODATA_DIR / name, directory / name)
+        shutil.copy(GEODATA_DIR / "confirmations.csv", directory / "confirmations.csv")
 
     def load(self, name: str) -> dict:
         return json.loads((self.dir / name).read_text(encoding="utf-8"))

@@ -32,7 +32,7 @@ def test_a_claim_names_the_claimant_and_a_confirmation_keeps_both_dates(timeline
     claimed = state._replace(status="claimed")
     assert state_sentence(timeline, claimed).startswith(f"claimed by Azerbaijan on {state.since.day} November 2020")
     confirmed = state._replace(confirmed_on=d("2020-11-12"))
-    assert "first only claimed, confirmed on 12 November 2020" in state_sentence(timeline, confirmed)
+    assert f"; claimed on {state.since.day} November 2020, confirmed on 12 November 2020" in state_sentence(timeline, confirmed)
 
 
 def test_a_district_held_in_part_gives_its_shares(timeline):

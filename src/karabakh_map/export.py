@@ -1,7 +1,7 @@
 """The static site: ``karabakh-map export --out DIR`` writes the app's map as a page that needs no server.
 
     >>> from pathlib import Path
-    >>> from karabakh_map.catalog import load_catalog
+    >>> from karabakh_map.validation import load_catalog
     >>> print(export_site(load_catalog(), Path("site")))  # doctest: +SKIP
     Exported the static map to site: ...
 
@@ -38,13 +38,13 @@ import shutil
 from pathlib import Path
 
 from karabakh_map import mapclient
-from karabakh_map.catalog import HISTORY_START, Catalog
+from karabakh_map.catalog import HISTORY_START, STATIC_DIR, Catalog
 from karabakh_map.timeline import Timeline
 
 ASSETS_DIR = mapclient.ASSETS_DIR
 CLIENT_FILES = ("mapclient.js", "mapclient.css")
 # Leaflet as the app serves it (static/ beside app.py): the same files, bundled beside index.html.
-LEAFLET_DIR = Path(__file__).resolve().parents[2] / "static" / "leaflet"
+LEAFLET_DIR = STATIC_DIR / "leaflet"
 LEAFLET_FILES = ("leaflet.js", "leaflet.css", "LICENSE")
 LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
 

@@ -87,7 +87,6 @@ def state_sentence(timeline: Timeline, state: PlaceState) -> str:
     cause = f" ({event.title})" if event else ""
     label = CONTROLLER_LABELS[state.controller]
     status = getattr(state, "status", "confirmed")
-    confirmed_on = getattr(state, "confirmed_on", None)
     if state.share and state.partial:
         parts = [f"{CONTROLLER_LABELS[c]} {v:.0%}" for c, v in sorted(state.share.items(), key=lambda kv: -kv[1]) if v > 0]
         text = f"held in part: {', '.join(parts)} of its area"
@@ -98,12 +97,10 @@ def state_sentence(timeline: Timeline, state: PlaceState) -> str:
     elif state.controller == "contested":
         text = f"contested since {long_date(state.since)}{cause}"
     elif status == "claimed":
-        text = (f"claimed by {label} on {long_date(state.since)}{cause}; "
-                "not confirmed by a source independent of that side")
+        text = f"claimed by {label} on {long_date(state.since)}{cause}"
     else:
         text = f"held by {label} since {long_date(state.since)}{cause}"
-        if confirmed_on is not None and confirmed_on != state.since:
-            text += f"; first only claimed, confirmed on {long_date(confirmed_on)}"
+    text += claim_text(state)
     if state.in_peacekeeping_zone:
         text += "; inside the Russian peacekeeping zone"
     if state.road_status:
@@ -114,6 +111,18 @@ def state_sentence(timeline: Timeline, state: PlaceState) -> str:
 def control_summary(timeline: Timeline, state: PlaceState) -> str:
     """One plain sentence: who held the place on the date, since when, and by which event."""
     return f"On {long_date(state.date)}, {state_sentence(timeline, state)}"
+
+
+def claim_text(state: PlaceState) -> str:
+    """The claims rule in words (geodata/README.md): not yet confirmed, or claimed and confirmed on."""
+    if getattr(state, "status", "confirmed") == "claimed":
+        if state.share and state.partial:
+            return "; part of it is held on a claim that no independent source, concession or agreement confirms yet"
+        return ", not yet confirmed by an independent source, a concession or an agreement"
+    confirmed_on = getattr(state, "confirmed_on", None)
+    if confirmed_on and state.since and confirmed_on > state.since:
+        return f"; claimed on {long_date(state.since)}, confirmed on {long_date(confirmed_on)}"
+    return ""
 
 
 def sources_html(timeline: Timeline, event: Event) -> str:

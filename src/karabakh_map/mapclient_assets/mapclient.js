@@ -113,6 +113,10 @@
       return stateAt(zone.f, iso).c;
     }
 
+    function zoneShown(zone, iso) { // zones of one front-line period carry from/to
+      return (!zone.from || zone.from <= iso) && (!zone.to || iso <= zone.to);
+    }
+
     function zoneClaimed(zone, iso) {
       return zone.t ? false : Boolean(stateAt(zone.f, iso).st);
     }
@@ -145,19 +149,51 @@
       return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
     }
 
+    // names.ADMIN_WORDS: "Aghdam District", "Füzuli rayonu" ask for the district only.
+    const ADMIN_WORDS = new Set(["district", "rayonu", "rayon", "raion", "rajon", "region", "район", "շրջան"].map(fold));
+    const ADMIN_LAYERS = new Set(["district", "province", "region"]);
+
     function lookup(query) {
+      const keys = new Set([fold(query), foldAzerbaijani(query)]);
       const found = new Set();
-      for (const key of new Set([fold(query), foldAzerbaijani(query)])) {
+      for (const key of keys) {
         for (const id of NAME_INDEX.get(key) || []) found.add(id);
+      }
+      if (!found.size) {
+        for (const key of keys) {
+          const cut = key.lastIndexOf(" ");
+          if (cut <= 0 || !ADMIN_WORDS.has(key.slice(cut + 1))) continue;
+          for (const id of NAME_INDEX.get(key.slice(0, cut)) || []) {
+            if (ADMIN_LAYERS.has(id.split("-", 1)[0])) found.add(id);
+          }
+        }
       }
       return Array.from(found).sort(bySpecificity);
     }
 
-    /** Catalog.resolve: the place an id or any name variant refers to, or null. */
-    function resolvePlace(query) {
+    /** Catalog.matches: every place a query can mean, the one resolvePlace gives first; with a
+     *  date, the route of a road in use that day comes first. */
+    function matchPlaces(query, iso) {
       const text = (query || "").trim();
-      if (PLACES.has(text)) return text;
-      return lookup(text)[0] || null;
+      if (PLACES.has(text)) return [text];
+      const found = lookup(text);
+      if (!iso || !found.some((id) => PLACES.get(id).layer === "road")) return found;
+      const key = (id) => {
+        const place = PLACES.get(id);
+        if (place.layer !== "road") return [1, 0];
+        const start = place.from ? isoToDay(place.from) : -Infinity;
+        const end = place.to ? isoToDay(place.to) : Infinity;
+        const at = isoToDay(iso);
+        if (start <= at && at <= end) return [0, -start];
+        return [2, at < start ? start - at : at - end];
+      };
+      return found.map((id, i) => [key(id), i, id])
+        .sort((a, b) => a[0][0] - b[0][0] || a[0][1] - b[0][1] || a[1] - b[1]).map((x) => x[2]);
+    }
+
+    /** Catalog.resolve: the place an id or any name variant refers to, or null. */
+    function resolvePlace(query, iso) {
+      return matchPlaces(query, iso)[0] || null;
     }
 
     /** NameIndex.search: places whose names match, start with or contain the query. */
@@ -216,10 +252,13 @@
       const notices = [];
       if (params.has("date")) {
         const text = params.get("date").trim();
-        if (Array.from(text).length !== 10 || !isIsoDate(text)) {
-          notices.push(`Unrecognised date ${pyRepr(shown(text))} (use YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+        // the words of karabakh_map/parsing.py
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+          notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+        } else if (!isIsoDate(text)) {
+          notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD, a day that exists); showing ${DEFAULTS.date}.`);
         } else if (text < START || text > END) {
-          notices.push(`Date ${text} is outside ${START} to ${END}; showing ${DEFAULTS.date}.`);
+          notices.push(`Invalid date ${pyRepr(shown(text))} (expected a date from ${START} to ${END}); showing ${DEFAULTS.date}.`);
         } else {
           view.date = text;
         }
@@ -227,9 +266,16 @@
       if (params.has("place")) {
         const text = params.get("place").trim();
         if (text) {
-          const id = Array.from(text).length > RANGES.maxParamLength ? null : resolvePlace(text);
-          if (id) view.place = id;
-          else notices.push(`Unknown place ${pyRepr(shown(text))}; no place selected.`);
+          const found = Array.from(text).length > RANGES.maxParamLength ? [] : matchPlaces(text, view.date);
+          if (found.length) {
+            view.place = found[0];
+            if (found.length > 1) {
+              const listed = found.slice(1).map((id) => `${PLACES.get(id).names.en} (${id})`).join(", ");
+              notices.push(`${pyRepr(shown(text))} also matches ${listed}; showing ${view.place}.`);
+            }
+          } else {
+            notices.push(`Unknown place ${pyRepr(shown(text))}; no place selected.`);
+          }
         }
       }
       if (params.has("names")) {
@@ -271,7 +317,7 @@
       return params.toString();
     }
 
-    return { PLACES, START, END, stateAt, zoneController, zoneClaimed, roadVisible, peacekeepingShape,
+    return { PLACES, START, END, stateAt, zoneController, zoneShown, zoneClaimed, roadVisible, peacekeepingShape,
       previousEventDate, nextEventDate, resolvePlace, searchPlaces, parseView, viewToQuery, pyRepr, round5 };
   }
 
@@ -445,8 +491,7 @@
         `This part: ${LABELS[engine.zoneController(zone, state.date)]}${engine.zoneClaimed(zone, state.date) ? " (claimed)" : ""}`,
         `${PLACES.get(zone.region).kind}: ${shareText(engine.stateAt(zone.region, state.date))}`]);
       layer.on("click", () => select(zone.region, "click"));
-      groups.zones.addLayer(layer);
-      return { zone, layer, key: null };
+      return { zone, layer, key: null, shown: false };
     });
 
     const pkStyle = DATA.peacekeepingStyle;
@@ -522,6 +567,13 @@
     // ---------------------------------------------------------------- painting a date
     function restyle(iso) {
       for (const item of zoneLayers) {
+        const shown = engine.zoneShown(item.zone, iso);
+        if (shown !== item.shown) {
+          item.shown = shown;
+          if (shown) groups.zones.addLayer(item.layer);
+          else groups.zones.removeLayer(item.layer);
+        }
+        if (!shown) continue;
         const controller = engine.zoneController(item.zone, iso);
         const claimed = engine.zoneClaimed(item.zone, iso);
         const key = controller + (claimed ? "*" : "");
@@ -1170,7 +1222,7 @@
         return item ? item.key : null;
       },
       zoneFill: (zoneId) => {
-        const item = zoneLayers.find((z) => z.zone.id === zoneId);
+        const item = zoneLayers.find((z) => z.zone.id === zoneId && z.shown);
         return item ? item.key : null;
       },
       fold, foldAzerbaijani,
