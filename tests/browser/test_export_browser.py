@@ -21,6 +21,7 @@ from browser_helpers import ARTIFACTS, screenshot
 from helpers import d
 from karabakh_map import export, mapclient
 from karabakh_map.panel import control_summary, own_and_regional_events
+from karabakh_map.style import CONTROLLER_COLOURS, CONTROLLER_OPACITY
 from karabakh_map.view import parse_view
 from test_export import HOSTILE_TITLE, hostile_catalog
 
@@ -513,6 +514,18 @@ def test_desktop_1440_shows_the_whole_time_control(site, browser):
     assert play.evaluate("b => b.scrollWidth <= b.clientWidth")
     assert page.locator("#date-slider").bounding_box()["width"] >= 900
     assert page.locator(".km-legend").get_attribute("open") is not None
+    # each legend swatch is its fill: the same colour (or hatch) at the same opacity, on the map's white
+    swatches = page.locator('.km-legend .km-swatch[data-controller]').evaluate_all(
+        "els => els.slice(0, 4).map(e => [e.dataset.controller, getComputedStyle(e.firstChild).opacity,"
+        " getComputedStyle(e.firstChild).backgroundColor, getComputedStyle(e).backgroundColor,"
+        " getComputedStyle(document.querySelector('.folium-map')).backgroundColor])")
+    for controller, opacity, colour, base, map_background in swatches:
+        assert float(opacity) == pytest.approx(CONTROLLER_OPACITY[controller]), controller
+        if controller != "contested":  # contested is a hatch (an image of its colour)
+            r, g, b = (int(CONTROLLER_COLOURS[controller][i:i + 2], 16) for i in (1, 3, 5))
+            assert colour == f"rgb({r}, {g}, {b})", controller
+        assert base == map_background == "rgb(255, 255, 255)"
+    assert "Former NKAO border" in page.locator(".km-legend").inner_text()
     assert screenshot(page, "export-desktop-1440x900").stat().st_size > 50_000
     context.close()
 
