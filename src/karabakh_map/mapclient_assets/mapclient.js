@@ -1201,7 +1201,9 @@
     renderDateControls();
     setDate(state.date, null);
     // a link that gives the view (lat, lon, zoom) keeps it exactly; otherwise the place is brought into view
-    const explicitView = standalone && /[?&](lat|lon|zoom)=/.test(window.location.search);
+    const defaults = DATA.defaults;
+    const explicitView = standalone ? /[?&](lat|lon|zoom)=/.test(window.location.search)
+      : initial.lat !== defaults.lat || initial.lon !== defaults.lon || initial.zoom !== defaults.zoom;
     if (state.place) select(state.place, explicitView ? "link" : "url");
     paintListeners.push(function ready(iso) {
       paintListeners.splice(paintListeners.indexOf(ready), 1);
