@@ -8,6 +8,7 @@ from sources.csv.  Afterwards `karabakh-map validate` passes with no warnings.  
 script once it has run.
 
     python scripts/resource_unfindable_sources.py geodata
+    PYTHONPATH=src python scripts/source_report.py --before d232046 --write   # the README counts
 """
 import csv, sys
 from pathlib import Path
