@@ -723,7 +723,7 @@
 
     // ---------------------------------------------------------------- legend (collapsible)
     const legendNode = el("details", { class: "km-legend" }, el("summary", { class: "km-legend-title", text: "Legend" }));
-    legendNode.open = window.matchMedia("(min-width: 700px)").matches && !OPTIONS.legendClosed;
+    legendNode.open = window.matchMedia("(min-width: 700px)").matches; // folded on a phone
     function swatch(c, kind) {
       const node = el("span", { class: "km-swatch", "data-controller": c });
       const tile = kind === "claimed" ? tiles[c].claimed : tiles[c].plain;
