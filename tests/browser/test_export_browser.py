@@ -599,14 +599,19 @@ def test_the_iframe_protocol(host, page, catalog):
     dates = messages(page, "date")
     assert dates[-1] == {"source": "karabakh-map", "type": "date", "date": "2020-11-15", "reason": "step"}
     assert len(dates) <= 5
+    # ten quick steps (no pause between them) reach the host as one message, with the last date
+    map_frame = page.frame(url="about:srcdoc")
+    map_frame.evaluate("() => { const s = document.getElementById('date-slider');"
+                       " for (let i = 0; i < 10; i++) s.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true})); }")
+    page.wait_for_timeout(500)
+    assert [m["date"] for m in messages(page, "date")][len(dates):] == ["2020-11-25"]
     # the host sets date and place: painted, ringed, and no "date" echo
     page.evaluate("() => send({type: 'set', date: '1993-08-01', place_id: 'settlement-aghdam'})")
     page.wait_for_function("() => document.querySelector('#map').contentDocument.querySelector('.folium-map')"
                            ".getAttribute('data-painted-date') === '1993-08-01'")
     page.wait_for_timeout(300)
-    assert messages(page, "date")[-1]["date"] == "2020-11-15"
+    assert messages(page, "date")[-1]["date"] == "2020-11-25"
     # click, clear, click the same place again: a "select" each time
-    map_frame = page.frame(url="about:srcdoc")
     lat, lon = settlement_lat_lon(catalog, "settlement-aghdam")
     point = map_frame.evaluate("([lat, lon]) => { const p = window.karabakhMap.map.latLngToContainerPoint([lat, lon]);"
                                " return [p.x, p.y]; }", [lat, lon])
