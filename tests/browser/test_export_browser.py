@@ -387,6 +387,11 @@ def test_the_names_switch_changes_title_labels_and_url(site, page):
     page.check('input[name="names"][value="az"]')
     assert page.locator("#place-title").inner_text() == "Şuşa"
     assert "Xankəndi" in page.locator(".km-label").all_inner_texts()
+    lachin = page.evaluate("() => window.karabakhMap.engine.PLACES.get('settlement-lachin').geometry")
+    page.evaluate("([lon, lat]) => { window.karabakhMap.map.setView([lat, lon], 12, {animate: false}); }", lachin)
+    page.mouse.move(*page_point(page, lachin[1], lachin[0]))  # a canvas marker still has its tooltip
+    page.locator(".leaflet-tooltip").wait_for()
+    assert page.locator(".leaflet-tooltip").inner_text().startswith("Laçın")
 
 
 def test_search_finds_any_spelling(site, page):
