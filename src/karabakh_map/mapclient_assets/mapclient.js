@@ -653,7 +653,7 @@
     function setDate(iso, reason) {
       const next = clampDate(iso);
       if (OPTIONS.serverPaint && reason !== null) { // the baseline: ask the server, paint its answer
-        post({ type: "date", date: next, reason });
+        post({ type: "date", date: next, reason: reason === "drag" || reason === "play" ? "step" : reason });
         return;
       }
       const changed = next !== state.date;
