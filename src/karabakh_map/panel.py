@@ -96,11 +96,12 @@ def state_sentence(timeline: Timeline, state: PlaceState) -> str:
         text += ", unchanged since the start of the record (1988)"
     elif state.controller == "contested":
         text = f"contested since {long_date(state.since)}{cause}"
-    elif status == "claimed":
-        text = f"claimed by {label} on {long_date(state.since)}{cause}"
+    elif status == "claimed":  # the claims rule's words first, then the event that made the claim
+        text = f"claimed by {label} on {long_date(state.since)}{claim_text(state)}{cause}"
     else:
         text = f"held by {label} since {long_date(state.since)}{cause}"
-    text += claim_text(state)
+    if not text.startswith("claimed by"):
+        text += claim_text(state)
     if state.in_peacekeeping_zone:
         text += "; inside the Russian peacekeeping zone"
     if state.road_status:
