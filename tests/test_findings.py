@@ -188,7 +188,7 @@ def test_lachin_road_controller(timeline, road, date, controller):
 # Sourcing: control changes resting on an encyclopedia alone; the rest are the ones for which no
 # other findable source was found (reported as open, not hidden)
 ENCYCLOPEDIA_ONLY_NOT_YET_RESOLVED = {
-    "ev-19920904-abdal-gulabli", "ev-19940101-seysulan-1994", "ev-20201019-alikeykhali",
+    "ev-19920904-abdal-gulabli", "ev-19940101-seysulan-1994",
     "ev-20201028-abilja", "ev-20201028-ikinji-aghali", "ev-20201104-shafibayli",
 }
 
