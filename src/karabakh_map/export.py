@@ -151,6 +151,8 @@ def _candidate_dates(timeline: Timeline, place_ids: list[str]) -> list[dt.date]:
     dates = set()
     for pid in set(place_ids):
         dates.update(e.date for e in timeline.catalog.events_for(pid))
+    if timeline.catalog.places[place_ids[0]].layer == "region":
+        dates.update(timeline.zone_change_dates())  # a front line starting or ending moves the share
     return sorted(dates)
 
 
@@ -260,6 +262,9 @@ def site_data(catalog: Catalog, timeline: Timeline | None = None) -> dict:
         zone_shapes[zone.zone_id] = shape(geometry)
         record = {"id": zone.zone_id, "region": zone.region_id, "f": zone.follows,
                   "area": round(zone.area_km2, 3), "geometry": geometry}
+        if zone.valid_from or zone.valid_to:  # a zone of one front-line period: shown only then
+            record["from"] = zone.valid_from.isoformat() if zone.valid_from else None
+            record["to"] = zone.valid_to.isoformat() if zone.valid_to else None
         if catalog.places[zone.follows].layer != "settlement":
             record.update(_zone_track(timeline, zone, all_dates))
         zones.append(record)

@@ -103,13 +103,15 @@ class LiveData:
         """The compact per-date state ``kmApply`` takes: a controller digit per zone and settlement."""
         index = {c: str(i) for i, c in enumerate(CONTROLLERS)}
         zone_controllers = self.timeline.zone_controllers(date)
+        shown = {z.zone_id for z in self.timeline.map_zones(date)}
         peacekeeping = frozenset(z for z, flag in self.timeline.zone_peacekeeping(date).items() if flag)
         variants = self.peacekeeping_variants[0]
         return {
             "date": date.isoformat(),
             "names": names_mode,
             "visible": sorted(visible),
-            "zones": "".join(index[zone_controllers[z]] for z in self.zone_ids),
+            # "h": a zone of another front-line period, hidden on this date
+            "zones": "".join(index[zone_controllers[z]] if z in shown else "h" for z in self.zone_ids),
             "settlements": "".join(index[snapshot[s].controller] for s in self.settlement_ids),
             "districts": {r: [int(snapshot[r].partial and self.catalog.places[r].kind == "district"), share_text(snapshot[r])]
                           for r in self.district_ids},
@@ -145,7 +147,8 @@ class LiveLayers(MacroElement):
                 style: function () { return {weight: 0.4, opacity: 0.6, fillOpacity: 0}; },
                 onEachFeature: function (f, layer) {
                     layer.bindTooltip(function () {
-                        var c = S ? controllerOf(S.zones[zoneIndex[f.properties.zone]]) : null;
+                        var code = S ? S.zones[zoneIndex[f.properties.zone]] : 'h';
+                        var c = code === 'h' ? null : controllerOf(code);
                         return tip(pick(f.properties), c ? 'This area: ' + c.label : '');
                     }, {sticky: true});
                 }
@@ -212,8 +215,10 @@ class LiveLayers(MacroElement):
                     if (!on && map.hasLayer(layers[name])) map.removeLayer(layers[name]);
                 });
                 layers.zones.eachLayer(function (layer) {
-                    var c = controllerOf(state.zones[zoneIndex[layer.feature.properties.zone]]);
-                    layer.setStyle({fillColor: c.colour, fillOpacity: c.opacity, color: c.colour});
+                    var code = state.zones[zoneIndex[layer.feature.properties.zone]];
+                    if (code === 'h') { layer.setStyle({fillOpacity: 0, opacity: 0}); return; }
+                    var c = controllerOf(code);
+                    layer.setStyle({fillColor: c.colour, fillOpacity: c.opacity, color: c.colour, opacity: 0.6});
                 });
                 layers.settlements.eachLayer(function (layer) {
                     layer.setStyle({fillColor: controllerOf(state.settlements[settlementIndex[layer.feature.properties.id]]).colour});

@@ -161,7 +161,10 @@ def date_layers(data: MapData, date: dt.date, names_mode: str = "both", visible:
 
     if "zones" in visible:
         features = []
+        shown = {z.zone_id for z in timeline.map_zones(date)}  # this date's front-line period only
         for zone_id, geometry in data.zone_geometry.items():
+            if zone_id not in shown:
+                continue
             controller = zone_controllers[zone_id]
             region = catalog.places[data.zone_region[zone_id]]
             features.append({"type": "Feature", "geometry": geometry, "properties": {

@@ -64,7 +64,11 @@ def parse_view(params: Mapping[str, object], catalog: Catalog) -> tuple[View, li
             try:
                 if len(text) > MAX_PARAM_LENGTH:
                     raise UnknownPlace(text)
-                view = replace(view, place=catalog.resolve(text).id)
+                view = replace(view, place=catalog.resolve(text, view.date).id)
+                others = catalog.also_matches(text, view.date)
+                if others:
+                    listed = ", ".join(f"{p.names.en} ({p.id})" for p in others)
+                    notices.append(f"{shown(text)!r} also matches {listed}; showing {view.place}.")
             except UnknownPlace:
                 notices.append(f"Unknown place {shown(text)!r}; no place selected.")
     if "names" in params:

@@ -107,6 +107,10 @@
     return stateAt(zone.f, iso).c;
   }
 
+  function zoneShown(zone, iso) { // zones of one front-line period carry from/to
+    return (!zone.from || zone.from <= iso) && (!zone.to || iso <= zone.to);
+  }
+
   function roadVisible(place, iso) {
     return (!place.from || place.from <= iso) && (!place.to || iso <= place.to);
   }
@@ -173,19 +177,52 @@
     return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
   }
 
+  // names.ADMIN_WORDS: "Aghdam District", "Füzuli rayonu" ask for the district only.
+  const ADMIN_WORDS = new Set(["district", "rayonu", "rayon", "raion", "rajon", "region", "район", "շրջան"].map(fold));
+  const ADMIN_LAYERS = new Set(["district", "province", "region"]);
+
   function lookup(query) {
+    const keys = new Set([fold(query), foldAzerbaijani(query)]);
     const found = new Set();
-    for (const key of new Set([fold(query), foldAzerbaijani(query)])) {
+    for (const key of keys) {
       for (const id of NAME_INDEX.get(key) || []) found.add(id);
+    }
+    if (!found.size) {
+      for (const key of keys) {
+        const cut = key.lastIndexOf(" ");
+        if (cut <= 0 || !ADMIN_WORDS.has(key.slice(cut + 1))) continue;
+        for (const id of NAME_INDEX.get(key.slice(0, cut)) || []) {
+          if (ADMIN_LAYERS.has(id.split("-", 1)[0])) found.add(id);
+        }
+      }
     }
     return Array.from(found).sort(bySpecificity);
   }
 
-  /** The place an id or any name variant refers to (Catalog.resolve), or null. */
-  function resolvePlace(query) {
+  /** Every place a query can mean, the one resolvePlace gives first (Catalog.matches): with a
+   *  date, the route of a road in use that day comes first. */
+  function matchPlaces(query, iso) {
     const text = (query || "").trim();
-    if (PLACES.has(text)) return text;
-    return lookup(text)[0] || null;
+    if (PLACES.has(text)) return [text];
+    const found = lookup(text);
+    if (!iso || !found.some((id) => PLACES.get(id).layer === "road")) return found;
+    const day = (s) => Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10)) / 86400000;
+    const key = (id) => {
+      const place = PLACES.get(id);
+      if (place.layer !== "road") return [1, 0];
+      const start = place.from ? day(place.from) : -Infinity;
+      const end = place.to ? day(place.to) : Infinity;
+      const at = day(iso);
+      if (start <= at && at <= end) return [0, -start];
+      return [2, at < start ? start - at : at - end];
+    };
+    return found.map((id, i) => [key(id), i, id])
+      .sort((a, b) => a[0][0] - b[0][0] || a[0][1] - b[0][1] || a[1] - b[1]).map((x) => x[2]);
+  }
+
+  /** The place an id or any name variant refers to (Catalog.resolve), or null. */
+  function resolvePlace(query, iso) {
+    return matchPlaces(query, iso)[0] || null;
   }
 
   /** Places whose names match, start with or contain the query (NameIndex.search). */
@@ -254,10 +291,13 @@
     const notices = [];
     if (params.has("date")) {
       const text = params.get("date").trim();
-      if (Array.from(text).length !== 10 || !isIsoDate(text)) {
-        notices.push(`Unrecognised date ${pyRepr(shown(text))} (use YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+      // the words of karabakh_map/parsing.py
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+        notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+      } else if (!isIsoDate(text)) {
+        notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD, a day that exists); showing ${DEFAULTS.date}.`);
       } else if (text < START || text > END) {
-        notices.push(`Date ${text} is outside ${START} to ${END}; showing ${DEFAULTS.date}.`);
+        notices.push(`Invalid date ${pyRepr(shown(text))} (expected a date from ${START} to ${END}); showing ${DEFAULTS.date}.`);
       } else {
         view.date = text;
       }
@@ -265,9 +305,16 @@
     if (params.has("place")) {
       const text = params.get("place").trim();
       if (text) {
-        const id = Array.from(text).length > RANGES.maxParamLength ? null : resolvePlace(text);
-        if (id) view.place = id;
-        else notices.push(`Unknown place ${pyRepr(shown(text))}; no place selected.`);
+        const found = Array.from(text).length > RANGES.maxParamLength ? [] : matchPlaces(text, view.date);
+        if (found.length) {
+          view.place = found[0];
+          if (found.length > 1) {
+            const listed = found.slice(1).map((id) => `${PLACES.get(id).names.en} (${id})`).join(", ");
+            notices.push(`${pyRepr(shown(text))} also matches ${listed}; showing ${view.place}.`);
+          }
+        } else {
+          notices.push(`Unknown place ${pyRepr(shown(text))}; no place selected.`);
+        }
       }
     }
     if (params.has("names")) {
@@ -462,7 +509,8 @@
     layer.on("mouseover", () => layer.setStyle(zoneStyle(layer.kmController, true)));
     layer.on("mouseout", () => layer.setStyle(zoneStyle(layer.kmController, false)));
     layer.on("click", () => selectPlace(zone.region));
-    groups.zones.addLayer(layer);
+    layer.kmShown = zoneShown(zone, state.date);
+    if (layer.kmShown) groups.zones.addLayer(layer);
     return { zone, layer };
   });
 
@@ -606,6 +654,12 @@
   function updateLayers() {
     const iso = state.date;
     for (const { zone, layer } of zoneLayers) {
+      const shown = zoneShown(zone, iso);
+      if (shown !== layer.kmShown) {
+        layer.kmShown = shown;
+        if (shown) groups.zones.addLayer(layer);
+        else groups.zones.removeLayer(layer);
+      }
       const controller = zoneController(zone, iso);
       if (controller !== layer.kmController) {
         layer.kmController = controller;
