@@ -31,12 +31,14 @@ is empty yet it has no page, e.g. after Streamlit remounted it).
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from typing import Callable
 
 import streamlit as st
 
 from karabakh_map.catalog import HISTORY_START, history_end
-from karabakh_map.view import View
+from karabakh_map.view import LAT_RANGE, LON_RANGE, ZOOM_RANGE, View
 
 COMPONENT_KEY = "karabakh_map_host"
 
@@ -128,7 +130,8 @@ def clamp_date(date: dt.date) -> dt.date:
 
 def parse_reported_date(value: object) -> dt.date | None:
     """A date the browser reported, or None if it is not a plain YYYY-MM-DD date."""
-    if not isinstance(value, str) or len(value) != 10:
+    # fromisoformat alone would take week dates ("2020-W46-2") and other ISO forms
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return None
     try:
         return clamp_date(dt.date.fromisoformat(value))
@@ -139,10 +142,13 @@ def parse_reported_date(value: object) -> dt.date | None:
 def parse_reported_view(value: object) -> tuple[float, float, int] | None:
     if not isinstance(value, dict):
         return None
-    try:
-        lat, lon, zoom = float(value["lat"]), float(value["lon"]), int(round(float(value["zoom"])))
-    except (KeyError, TypeError, ValueError):
+    numbers = [value.get(name) for name in ("lat", "lon", "zoom")]
+    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) for n in numbers):
         return None
+    # kept inside the ranges a link may carry, so the URL written from it always parses back
+    lat = min(max(float(numbers[0]), LAT_RANGE[0]), LAT_RANGE[1])
+    lon = min(max(float(numbers[1]), LON_RANGE[0]), LON_RANGE[1])
+    zoom = min(max(int(round(numbers[2])), ZOOM_RANGE[0]), ZOOM_RANGE[1])
     return round(lat, 5), round(lon, 5), zoom
 
 
