@@ -8,7 +8,6 @@ chart's date rule and the downloads.  See src/karabakh_map/component.py for the 
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import sys
 from pathlib import Path
@@ -17,17 +16,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # Community Cl
 
 import streamlit as st
 
-from karabakh_map import serialize
+from karabakh_map import sections
 from karabakh_map.catalog import CatalogError, load_catalog
 from karabakh_map.component import MapHost, clamp_date
-from karabakh_map.panel import history_entry_html, place_panel, previous_key_date
 from karabakh_map.timeline import Timeline
-from karabakh_map.view import View, markdown_literal, page_base, parse_view, share_link, view_to_params
+from karabakh_map.view import View, markdown_literal, page_base, parse_view
 
 st.set_page_config(page_title="Karabakh control map, 1988-today", layout="wide", initial_sidebar_state="collapsed")
 # The old behaviour, kept only for benchmarks/: the map paints a date only when the server says so.
 SERVER_PAINT = os.environ.get("KARABAKH_SERVER_SCRUB") == "1"
-MAP_HEIGHT = "calc(100vh - 5rem)"
 
 
 @st.cache_resource(show_spinner="Loading the geodata...")
@@ -64,13 +61,18 @@ except CatalogError as exc:
 state = st.session_state
 # Wide screens: the map stays in view (sticky) while the panel scrolls; phones stack map then panel.
 st.html("<style>[data-testid=stMainBlockContainer]{padding:4rem 1rem 1rem 1rem}"
-        "@media (min-width:640px){[data-testid=stColumn]:has(iframe.km-map-frame),"
-        "[data-testid=stColumn]:has([data-testid=stBidiComponentIsolated]){position:sticky;top:4rem;align-self:flex-start}}"
+        "@media (min-width:640px){[data-testid=stColumn]:has([data-testid=stBidiComponentIsolated])"
+        "{position:sticky;top:4rem;align-self:flex-start}}"
         "</style>")
 notice_box = st.container()  # a fixed slot: a notice never shifts the map (which would remount it)
 
+map_column, panel_column = st.columns([5, 3], gap="small")
+with panel_column:  # the panel's parts are filled below, in this order on the page
+    panel_box = st.container()
+    upload_box = st.expander("Bring your own events (CSV)")
+
 # ------------------------------------------------------------------ user-supplied events
-with st.sidebar.expander("Bring your own events (CSV)"):
+with upload_box:
     upload = st.file_uploader("Events CSV in the format of geodata/events.csv", type=["csv"], key="upload")
     replace = st.radio("Show", ["on top of the bundled history", "instead of the bundled history"],
                        key="upload_mode").startswith("instead")
@@ -80,8 +82,8 @@ if upload is not None:
     content_key = f"{hashlib.sha256(content).hexdigest()}:{'replace' if replace else 'add'}"
     merged, problems = uploaded_timeline(content_key, upload.name, content, replace)
     if problems:
-        st.sidebar.warning(f"{len(problems)} problem(s) in {upload.name}; the valid rows are shown.")
-        st.sidebar.dataframe([{"row": p.item, "column": p.field, "reason": p.message} for p in problems])
+        upload_box.warning(f"{len(problems)} problem(s) in {upload.name}; the valid rows are shown.")
+        upload_box.dataframe([{"row": p.item, "column": p.field, "reason": p.message} for p in problems])
     if merged is not None:
         timeline, timeline_key = merged, f"upload:{content_key}"
 catalog = timeline.catalog
@@ -125,66 +127,23 @@ else:
     state.notices = []
 
 # ------------------------------------------------------------------ the map and the panel
-map_column, panel_column = st.columns([5, 3], gap="small")
 with map_column:
     host.mount(lambda: map_page(timeline_key, state.opening, timeline), page_id=timeline_key,
-               shown=View(state.date, state.place, state.names), built_for=state.opening, height=MAP_HEIGHT)
+               shown=View(state.date, state.place, state.names), built_for=state.opening)
 
 date, names_mode = state.date, state.names
-with panel_column:
+with panel_box:
     st.markdown("#### Karabakh control map, 1988 to today")
-    query = st.text_input("Find a place", placeholder="Shusha, Şuşa, Shushi, Шуша...", key="search")
-    for place in catalog.search(query, limit=6) if query else []:
-        st.button(f"{place.names.label(names_mode)} ({place.kind})", key=f"find-{place.id}", on_click=jump,
-                  args=(place.id,), width="stretch")
-    if query and not catalog.search(query, limit=1):
-        st.caption(f"No place matches {markdown_literal(query)}.")
+    sections.place_section(timeline, state.place, date, names_mode, on_pick=jump)
+    sections.search_section(catalog, names_mode, on_pick=jump)
     st.radio("Names", ["both", "az", "hy"], key="names", horizontal=True, on_change=host.request_set,
              format_func={"both": "Both", "az": "Azerbaijani", "hy": "Armenian"}.get)
-
-    if state.place in catalog.places:
-        panel = place_panel(timeline, state.place, date, names_mode)
-        st.markdown(f"### {html.escape(panel.title)}")
-        st.markdown(f'<div data-testid="place-controller" class="km-controller">{html.escape(panel.summary)}</div>',
-                    unsafe_allow_html=True)
-        st.markdown(" · ".join(f"**{label}:** {html.escape(name)}" for label, name in panel.names),
-                    unsafe_allow_html=True)
-        if panel.other_names:
-            st.caption("Also written: " + html.escape(", ".join(panel.other_names)))
-        with st.expander(f"History ({len(panel.history)} events)", expanded=True):
-            if not panel.history:
-                st.caption("No recorded event names this place.")
-            for entry in panel.history:
-                st.markdown(history_entry_html(timeline, entry), unsafe_allow_html=True)
-        st.button("Clear selection", on_click=jump, args=(None,))
-    else:
-        st.markdown("### Click a place on the map")
-        st.caption("or find it by any of its names above.")
-
-    since = previous_key_date(date)
-    changes = timeline.events_between(since, date)
-    with st.expander(f"What changed since {since.isoformat() if since.year >= 1988 else 'the start'} "
-                     f"({len(changes)})", expanded=not state.place):
-        for event in changes[-25:]:
-            first_place = next((p for p in event.place_ids if p in catalog.places), None)
-            st.button(f"{event.date.isoformat()} · {event.title}", key=f"ev-{event.event_id}", on_click=jump,
-                      args=(first_place, event.date), width="stretch")
-        if len(changes) > 25:
-            st.caption(f"... and {len(changes) - 25} earlier events in this period.")
-
+    sections.changes_section(timeline, date, on_pick=jump, expanded=not state.place)
     with st.expander("Area held by each side over time (chart)"):
         from karabakh_map.chart import area_chart
         st.caption("The seven districts, the former NKAO and the neighbouring units, in km² on an equal-area projection.")
         st.altair_chart(area_chart(area_frame(timeline_key, timeline), date), width="stretch", key="area_chart")
-
     view = View(date=date, place=state.place, names=names_mode, lat=state.lat, lon=state.lon, zoom=state.zoom)
-    st.query_params.from_dict(view_to_params(view))
-    st.markdown("**Share this view**")
-    st.code(share_link(page_base(st.context.url, st.context.headers.get("Host")), view), language=None, wrap_lines=True)
-    left, right = st.columns(2)
-    left.download_button("Snapshot (GeoJSON)", lambda: serialize.snapshot_geojson(timeline, date),
-                         file_name=f"karabakh-control-{date}.geojson", mime="application/geo+json")
-    right.download_button("Snapshot (CSV)", lambda: serialize.snapshot_csv(timeline, date),
-                          file_name=f"karabakh-control-{date}.csv", mime="text/csv")
+    sections.share_section(timeline, view, page_base(st.context.url, st.context.headers.get("Host")))
     st.caption("Boundaries: Natural Earth (public domain). Settlements: GeoNames (CC BY 4.0) and hand placement. "
                "Events: see each event's sources; claims are attributed to those who make them.")

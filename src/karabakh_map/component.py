@@ -44,7 +44,9 @@ COMPONENT_KEY = "karabakh_map_host"
 
 _CSS = """
 :host { display: block; }
-iframe.km-map-frame { display: block; width: 100%; border: 0; }
+/* the map fills the window beside the panel; on a phone it leaves the panel's top in view below */
+iframe.km-map-frame { display: block; width: 100%; border: 0; height: calc(100vh - 5rem); min-height: 320px; }
+@media (max-width: 640px) { iframe.km-map-frame { height: 72vh; } }
 """
 
 _JS = r"""
@@ -105,7 +107,6 @@ export default function (component) {
       parentElement.appendChild(frame);
     }
     // a new page: only for a new timeline (an upload), never for a date, place or view
-    host.frame.style.height = data.height || "80vh";
     host.ready = false;
     host.pageId = data.page_id;
     host.shown = { ...(data.built_for || {}) };
@@ -197,8 +198,7 @@ class MapHost:
     def _page_requested(self) -> None:
         self._state["_km_page_sent"] = None
 
-    def mount(self, page: Callable[[], str], page_id: str, shown: View, built_for: View,
-              height: str = "80vh") -> None:
+    def mount(self, page: Callable[[], str], page_id: str, shown: View, built_for: View) -> None:
         """Draw the element.  ``shown`` is what the server wants the map to show (its date, place
         and names), ``built_for`` the view the page was built with.  ``page()`` builds the page;
         it is called (and sent) only when this browser session has not received ``page_id`` yet."""
@@ -212,7 +212,6 @@ class MapHost:
             "set": _shown_dict(shown),
             "seq": state.get("_km_seq", 0),
             "server_paint": self.server_paint,
-            "height": height,
         }
         _mount(key=COMPONENT_KEY, data=data, height="content",
                on_date_change=self._date_changed, on_select_change=self._select_changed,

@@ -49,6 +49,14 @@ class _StandInControl(MacroElement):
   };
   var current = cfg.date, selected = null, rings = {};
   slider.addEventListener("input", function () { current = toDate(+slider.value); if (!cfg.server_paint) paint(current); });
+  slider.addEventListener("keydown", function (e) {
+    if (e.key !== "PageUp" && e.key !== "PageDown") return;
+    e.preventDefault();
+    var d = new Date(Date.parse(toDate(+slider.value)));
+    d.setUTCMonth(d.getUTCMonth() + (e.key === "PageUp" ? 1 : -1));
+    slider.value = Math.max(0, Math.min(+slider.max, toIndex(d.toISOString().slice(0, 10))));
+    slider.dispatchEvent(new Event("input")); slider.dispatchEvent(new Event("change"));
+  });
   slider.addEventListener("change", function () { send({type: "date", date: toDate(+slider.value), reason: "release"}); });
   var select = function (id, tell) {
     if (selected && rings[selected]) rings[selected].setStyle({weight: 1});
