@@ -139,7 +139,8 @@ with panel_box:
     st.radio("Names", ["both", "az", "hy"], key="names", horizontal=True, on_change=host.request_set,
              format_func={"both": "Both", "az": "Azerbaijani", "hy": "Armenian"}.get)
     sections.changes_section(timeline, date, on_pick=jump, expanded=not state.place)
-    with st.expander("Area held by each side over time (chart)"):
+    # opt-in: the chart costs a second on a cold server and a redraw on every date
+    if st.toggle("Area held by each side over time (chart)", key="show_chart"):
         from karabakh_map.chart import area_chart
         st.caption("The seven districts, the former NKAO and the neighbouring units, in km² on an equal-area projection.")
         st.altair_chart(area_chart(area_frame(timeline_key, timeline), date), width="stretch", key="area_chart")

@@ -39,8 +39,8 @@ def place_section(timeline: Timeline, place_id: str | None, date: dt.date, names
     with st.expander(f"History ({len(panel.history)} events)", expanded=True):
         if not panel.history:
             st.caption("No recorded event names this place.")
-        for entry in panel.history:
-            st.markdown(history_entry_html(timeline, entry), unsafe_allow_html=True)
+        else:  # one element, not one per event: a rerun sends and redraws less
+            st.markdown("".join(history_entry_html(timeline, entry) for entry in panel.history), unsafe_allow_html=True)
     st.button("Clear selection", on_click=on_pick, args=(None,))
 
 
