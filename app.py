@@ -40,9 +40,9 @@ def uploaded_timeline(content_key: str, filename: str, data: bytes, replace: boo
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the map...")
-def map_page(timeline_key: str, opening: View, _timeline: Timeline) -> str:
+def map_page(timeline_key: str, opening: View, server_paint: bool, _timeline: Timeline) -> str:
     from karabakh_map.mapclient import build_map
-    return build_map(_timeline, view=opening, server_paint=SERVER_PAINT).get_root().render()
+    return build_map(_timeline, view=opening, server_paint=server_paint).get_root().render()
 
 
 @st.cache_data(max_entries=8)
@@ -128,7 +128,7 @@ else:
 
 # ------------------------------------------------------------------ the map and the panel
 with map_column:
-    host.mount(lambda: map_page(timeline_key, state.opening, timeline), page_id=timeline_key,
+    host.mount(lambda: map_page(timeline_key, state.opening, SERVER_PAINT, timeline), page_id=timeline_key,
                shown=View(state.date, state.place, state.names), built_for=state.opening)
 
 date, names_mode = state.date, state.names

@@ -162,6 +162,15 @@ def test_a_date_the_map_reported_is_not_sent_back_but_a_server_change_is():
     assert param(at, "names") == "hy"
 
 
+def test_server_paint_baseline_answers_every_date(monkeypatch):
+    """KARABAKH_SERVER_SCRUB=1 (benchmarks only): the map waits for the server's "set" each time."""
+    monkeypatch.setenv("KARABAKH_SERVER_SCRUB", "1")
+    at = run_app(date="1993-08-01")
+    assert map_data(at)["server_paint"] is True
+    from_map(at, date="1994-01-01")
+    assert map_data(at)["seq"] == 1 and map_data(at)["set"]["date"] == "1994-01-01"
+
+
 def test_click_clear_and_click_the_same_place_again():
     at = run_app(date="1994-06-01")
     from_map(at, select={"place_id": "settlement-shusha"})
