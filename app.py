@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # Community Cl
 import streamlit as st
 
 from karabakh_map import sections
-from karabakh_map.catalog import CatalogError, load_catalog
+from karabakh_map.catalog import CatalogError
+from karabakh_map.validation import load_catalog
 from karabakh_map.component import MapHost, clamp_date
 from karabakh_map.timeline import Timeline
 from karabakh_map.view import View, markdown_literal, page_base, parse_view

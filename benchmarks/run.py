@@ -56,7 +56,8 @@ def machine() -> dict[str, object]:
 # ------------------------------------------------------------------ engine
 
 def bench_engine(n_dates: int) -> dict:
-    from karabakh_map.catalog import HISTORY_START, history_end, load_catalog
+    from karabakh_map.catalog import HISTORY_START, history_end
+    from karabakh_map.validation import load_catalog
     from karabakh_map.timeline import Timeline
 
     t0 = time.perf_counter()

@@ -10,7 +10,8 @@ import functools
 import pytest
 import streamlit.components.v2.manifest_scanner as _manifest_scanner
 
-from karabakh_map.catalog import GEODATA_DIR, load_catalog
+from karabakh_map.catalog import GEODATA_DIR
+from karabakh_map.validation import load_catalog
 from karabakh_map.timeline import Timeline
 
 # AppTest rescans every installed distribution's metadata for Streamlit components on each run

@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from karabakh_map.catalog import GEODATA_DIR, CatalogError, load_catalog
-from karabakh_map.validation import validate_directory
+from karabakh_map.catalog import GEODATA_DIR, CatalogError
+from karabakh_map.validation import load_catalog, validate_directory
 
 SOURCES_HEADER = "source_id,title,author,publisher,date,url,citation,perspective\n"
 SOURCE_ROW = "src-test,A test source,Someone,Publisher,2020-01-01,https://example.org/a,,international\n"

@@ -1,12 +1,26 @@
-"""The in-memory catalogue: every place, event and source, loaded once and validated.
+"""The in-memory catalogue: the typed places, events and sources, and where the data lives.
 
-    >>> from karabakh_map.catalog import load_catalog
+    >>> from karabakh_map.validation import load_catalog
     >>> catalog = load_catalog()
     >>> catalog.resolve("Shushi").id
     'settlement-shusha'
 
+Flow of the code (nothing imports upward)::
+
+    catalog     the data model (Place, Event, Source, Catalog), the vocabularies, where the
+                bundled files are (GEODATA_DIR, STATIC_DIR); imports no other module of ours
+                except names
+    validation  reads every file and checks it; ``load_catalog`` (load and check, raising
+                :class:`CatalogError`) lives there because checking needs the whole model
+    timeline    the engine over a checked catalogue
+
 ``load_catalog`` raises :class:`CatalogError` listing every problem (file, feature or row,
 field, reason) when a data file is broken; ``karabakh-map validate`` prints the same list.
+
+The data ships inside the package: an installed wheel carries ``karabakh_map/geodata`` and
+``karabakh_map/static`` (pyproject maps the checkout's top-level ``geodata/`` and ``static/``
+onto them), and a source checkout uses those top-level folders directly, so they stay the one
+editable copy.
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Mapping
 
@@ -21,7 +36,22 @@ from shapely.geometry.base import BaseGeometry
 
 from karabakh_map.names import NameIndex, Names
 
-GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+
+
+def bundled_dir(name: str) -> Path:
+    """A data folder shipped with the package (an installed wheel), else the checkout's own."""
+    packaged = resources.files("karabakh_map") / name
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / name
+
+
+GEODATA_DIR = bundled_dir("geodata")
+STATIC_DIR = bundled_dir("static")
+
+# Lambert azimuthal equal-area centred on the region: areas in km² and distances in km within a
+# fraction of a percent across the map's extent.
+EQUAL_AREA_CRS = "+proj=laea +lat_0=40 +lon_0=46.5 +datum=WGS84 +units=m"
 
 CONTROLLERS = ("azerbaijan", "armenian_forces", "russian_peacekeepers", "contested")
 CONTROLLER_LABELS = {
@@ -79,6 +109,14 @@ class Place:
     def valid_to(self) -> dt.date | None:
         value = self.properties.get("valid_to")
         return dt.date.fromisoformat(str(value)) if value else None
+
+
+def initial_controller(place: Place) -> str:
+    """Who held a place when the record starts (1988): Armenia's provinces Armenia, the rest
+    Azerbaijan, unless a settlement says otherwise."""
+    if place.layer == "settlement":
+        return place.initial_controller
+    return "armenian_forces" if place.id.startswith("province-") else "azerbaijan"
 
 
 @dataclass(frozen=True)
@@ -140,7 +178,11 @@ class Problem:
         return f"{self.file}: {self.item}: {self.field}: {self.message}"
 
 
-class CatalogError(Exception):
+class KarabakhError(Exception):
+    """Base of every error this package reports to a user: its message is meant to be shown as is."""
+
+
+class CatalogError(KarabakhError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         shown = "\n".join(str(p) for p in problems[:50])
@@ -148,7 +190,7 @@ class CatalogError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the data:\n{shown}{more}")
 
 
-class UnknownPlace(LookupError):
+class UnknownPlace(KarabakhError, LookupError):
     def __init__(self, query: str):
         self.query = query
         super().__init__(f"unknown place: {query!r}")
@@ -251,12 +293,10 @@ def event_order(event: Event) -> tuple:
     return (event.date, 0 if region_wide else 1, event.event_id)
 
 
-def load_catalog(directory: Path | str = GEODATA_DIR) -> Catalog:
-    """Load and validate every geodata file; raise :class:`CatalogError` on any problem."""
-    from karabakh_map.validation import validate_directory
-
-    catalog, problems = validate_directory(Path(directory))
-    if problems:
-        raise CatalogError(problems)
-    assert catalog is not None
-    return catalog
+def __getattr__(name: str):
+    # load_catalog moved to validation (loading checks the data, and checking needs this model):
+    # say where it went rather than importing upward.
+    if name == "load_catalog":
+        raise ImportError("load_catalog now lives in karabakh_map.validation "
+                          "(from karabakh_map.validation import load_catalog, or karabakh_map.load_catalog)")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

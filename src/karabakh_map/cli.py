@@ -19,8 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-from karabakh_map.catalog import GEODATA_DIR, Catalog, CatalogError, UnknownPlace, load_catalog
-from karabakh_map.validation import decode
+from karabakh_map.catalog import GEODATA_DIR, Catalog, CatalogError, UnknownPlace
+from karabakh_map.validation import decode, load_catalog
 
 
 class BadInput(Exception):

@@ -1,7 +1,7 @@
 """The static site: ``karabakh-map export --out DIR`` writes a map that needs no Python server.
 
     >>> from pathlib import Path
-    >>> from karabakh_map.catalog import load_catalog
+    >>> from karabakh_map.validation import load_catalog
     >>> print(export_site(load_catalog(), Path("site")))  # doctest: +SKIP
     Exported the static map to site: ...
 
@@ -55,7 +55,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from karabakh_map import mapview
-from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, ROAD_STATUSES, Catalog, event_order
+from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, ROAD_STATUSES, STATIC_DIR, Catalog, event_order
 from karabakh_map.names import NAME_MODES, fold
 from karabakh_map.panel import NAME_LABELS
 from karabakh_map.timeline import PlaceState, Timeline
@@ -64,7 +64,7 @@ from karabakh_map import view
 ASSETS_DIR = Path(__file__).resolve().parent / "export_assets"
 ASSET_FILES = ("index.html", "app.js", "style.css")
 # Leaflet as the app serves it (static/ beside app.py): the same files, bundled beside index.html.
-LEAFLET_DIR = Path(__file__).resolve().parents[2] / "static" / "leaflet"
+LEAFLET_DIR = STATIC_DIR / "leaflet"
 LEAFLET_FILES = ("leaflet.js", "leaflet.css", "LICENSE")
 LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
 

@@ -1,6 +1,6 @@
 """Who held each place on any day: the timeline engine (pure; no Streamlit, no folium).
 
-    >>> from karabakh_map.catalog import load_catalog
+    >>> from karabakh_map.validation import load_catalog
     >>> from karabakh_map.timeline import Timeline
     >>> import datetime as dt
     >>> tl = Timeline(load_catalog())
@@ -34,11 +34,11 @@ import shapely
 from shapely.geometry import MultiPoint, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from karabakh_map.catalog import CONTROLLERS, HISTORY_START, Catalog, Event, Place, event_order, history_end
-
-EQUAL_AREA = pyproj.Transformer.from_crs(
-    "EPSG:4326", "+proj=laea +lat_0=40 +lon_0=46.5 +datum=WGS84 +units=m", always_xy=True
+from karabakh_map.catalog import (
+    CONTROLLERS, EQUAL_AREA_CRS, HISTORY_START, Catalog, Event, Place, event_order, history_end, initial_controller,
 )
+
+EQUAL_AREA = pyproj.Transformer.from_crs("EPSG:4326", EQUAL_AREA_CRS, always_xy=True)
 
 # Within this share of a region, the minority is a rounding artefact, not a front line.
 WHOLE_REGION_TOLERANCE = 1e-9
@@ -50,12 +50,6 @@ def to_equal_area(geom: BaseGeometry) -> BaseGeometry:
 
 def area_km2(geom: BaseGeometry) -> float:
     return to_equal_area(geom).area / 1e6
-
-
-def initial_controller(place: Place) -> str:
-    if place.layer == "settlement":
-        return place.initial_controller
-    return "armenian_forces" if place.id.startswith("province-") else "azerbaijan"
 
 
 class PlaceState(NamedTuple):
@@ -380,39 +374,3 @@ def naive_controller(catalog: Catalog, place_id: str, date: dt.date) -> str:
 
 def naive_snapshot(catalog: Catalog, date: dt.date) -> dict[str, str]:
     return {pid: naive_controller(catalog, pid, date) for pid, p in catalog.places.items() if p.layer != "region"}
-
-
-def replay_problems(catalog: Catalog) -> list[tuple[Event, str, str]]:
-    """Events whose ``controller_before`` disagrees with the state that earlier events leave.
-
-    For a settlement the prior controller must equal ``controller_before``: either the state
-    just before the event, or the state at the start of its day (so that a same-day exception to
-    a region-wide event, e.g. the Lachin corridor towns on the day Lachin district was handed
-    over, states who really held the place that morning).  For a region the event may cover
-    places already held by the new side, so each settlement inside it must have been held by
-    either ``controller_before`` or ``controller_after``.
-    """
-    state = {pid: initial_controller(p) for pid, p in catalog.places.items()}
-    day, day_start = None, dict(state)
-    problems = []
-    for event in sorted(catalog.events, key=event_order):
-        if event.controller_after is None:
-            continue
-        if event.date != day:
-            day, day_start = event.date, dict(state)
-        for pid in event.place_ids:
-            place = catalog.places[pid]
-            if place.layer == "region":
-                members = catalog.members.get(pid, ())
-                for sid in members:
-                    if state[sid] not in (event.controller_before, event.controller_after):
-                        problems.append((event, sid, state[sid]))
-                        break
-                for sid in members:
-                    state[sid] = event.controller_after
-                state[pid] = event.controller_after
-            else:
-                if event.controller_before not in (state[pid], day_start[pid]):
-                    problems.append((event, pid, state[pid]))
-                state[pid] = event.controller_after
-    return problems

@@ -2,6 +2,16 @@
 
 The same rules serve the bundled geodata (``karabakh-map validate``), a researcher's uploaded
 events CSV (the app's upload box, ``--events FILE``) and the test fixtures of broken files.
+
+    >>> from karabakh_map.validation import load_catalog
+    >>> load_catalog().resolve("Agdam").id
+    'district-aghdam'
+
+This module sits between the data model and the engine: it imports :mod:`karabakh_map.catalog`
+(and names) only, never the timeline.  The replay of events that checks each
+``controller_before`` is therefore its own small loop here (:func:`replay_problems`), not the
+engine's index, and ``load_catalog`` (read, check, raise :class:`CatalogError`) lives here
+rather than in catalog, which would otherwise have to import upward.
 """
 
 from __future__ import annotations
@@ -14,12 +24,13 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+import geopandas as gpd
 import shapely
 from shapely.geometry import shape
 
 from karabakh_map.catalog import (
-    CONTROLLERS, DATE_PRECISIONS, EVENT_KINDS, PERSPECTIVES, ROAD_STATUSES, AlternativeDate,
-    Catalog, Event, Place, Problem, Source, event_order,
+    CONTROLLERS, DATE_PRECISIONS, EQUAL_AREA_CRS, EVENT_KINDS, GEODATA_DIR, PERSPECTIVES, ROAD_STATUSES,
+    AlternativeDate, Catalog, CatalogError, Event, Place, Problem, Source, event_order, initial_controller,
 )
 from karabakh_map.names import Names
 
@@ -272,23 +283,32 @@ def _parse_date(value) -> dt.date | None:
         return None
 
 
-def distance_km(a, b) -> float:
-    from karabakh_map.timeline import to_equal_area
-    return to_equal_area(a).distance(to_equal_area(b)) / 1000
-
-
 def check_settlements_in_districts(places: dict[str, Place], file: str, rejected: set[str] = frozenset()) -> list[Problem]:
+    """Each settlement lies in the district it names, and ``in_nkao`` agrees with the NKAO outline.
+
+    One spatial join of the settlements with the regions answers both; a settlement outside its
+    district is measured in an equal-area CRS and allowed as far as the boundary's and the
+    point's stated precision."""
+    settlements = [p for p in places.values() if p.layer == "settlement"]
+    regions = [p for p in places.values() if p.layer == "region"]
+    if not settlements:
+        return []
+    points = gpd.GeoDataFrame({"settlement": [s.id for s in settlements]},
+                              geometry=[s.geometry for s in settlements], crs="EPSG:4326")
+    areas = gpd.GeoDataFrame({"region": [r.id for r in regions]},
+                             geometry=[r.geometry for r in regions], crs="EPSG:4326")
+    covering = gpd.sjoin(points, areas, how="inner", predicate="covered_by")
+    inside = set(zip(covering["settlement"], covering["region"]))
     problems = []
-    for place in places.values():
-        if place.layer != "settlement":
-            continue
+    for place in settlements:
         district = places.get(place.district_id or "")
         if place.district_id in rejected:
             continue
         if district is None or district.layer != "region":
             problems.append(Problem(file, place.id, "district_id", f"{place.district_id!r} is not a region id"))
-        elif not district.geometry.covers(place.geometry):
-            off_km = distance_km(district.geometry, place.geometry)
+        elif (place.id, district.id) not in inside:
+            pair = gpd.GeoSeries([district.geometry, place.geometry], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
+            off_km = pair.iloc[0].distance(pair.iloc[1]) / 1000
             allowed = float(district.properties.get("precision_km") or 0) + float(place.properties.get("coord_precision_km") or 0)
             if off_km > allowed:
                 problems.append(Problem(file, place.id, "geometry",
@@ -296,10 +316,10 @@ def check_settlements_in_districts(places: dict[str, Place], file: str, rejected
                                         f"{district.id} (allowed: {allowed:g} km, the boundary's and the point's precision)"))
                 continue
         if place.properties.get("in_nkao") is not None and "region-nkao" in places:
-            inside = places["region-nkao"].geometry.covers(place.geometry)
-            if bool(place.properties["in_nkao"]) != inside:
+            in_nkao = (place.id, "region-nkao") in inside
+            if bool(place.properties["in_nkao"]) != in_nkao:
                 problems.append(Problem(file, place.id, "in_nkao", f"says {place.properties['in_nkao']} but the point is "
-                                        f"{'inside' if inside else 'outside'} region-nkao"))
+                                        f"{'inside' if in_nkao else 'outside'} region-nkao"))
     return problems
 
 
@@ -441,8 +461,6 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
 
 def check_event_consistency(catalog: Catalog, file: str, events: Iterable[Event] | None = None) -> list[Problem]:
     """No contradictory events on one place and day; each "before" matches the derived state."""
-    from karabakh_map.timeline import replay_problems
-
     problems = []
     checked = list(events) if events is not None else list(catalog.events)
     contradictory: set[str] = set()
@@ -464,6 +482,42 @@ def check_event_consistency(catalog: Catalog, file: str, events: Iterable[Event]
         problems.append(Problem(file, f"row {event.row}", "controller_before",
                                 f"{event.event_id}: {place_id} was held by {expected} on {event.date}, "
                                 f"not {event.controller_before}"))
+    return problems
+
+
+def replay_problems(catalog: Catalog) -> list[tuple[Event, str, str]]:
+    """Events whose ``controller_before`` disagrees with the state that earlier events leave.
+
+    For a settlement the prior controller must equal ``controller_before``: either the state
+    just before the event, or the state at the start of its day (so that a same-day exception to
+    a region-wide event, e.g. the Lachin corridor towns on the day Lachin district was handed
+    over, states who really held the place that morning).  For a region the event may cover
+    places already held by the new side, so each settlement inside it must have been held by
+    either ``controller_before`` or ``controller_after``.
+    """
+    state = {pid: initial_controller(p) for pid, p in catalog.places.items()}
+    day, day_start = None, dict(state)
+    problems = []
+    for event in sorted(catalog.events, key=event_order):
+        if event.controller_after is None:
+            continue
+        if event.date != day:
+            day, day_start = event.date, dict(state)
+        for pid in event.place_ids:
+            place = catalog.places[pid]
+            if place.layer == "region":
+                members = catalog.members.get(pid, ())
+                for sid in members:
+                    if state[sid] not in (event.controller_before, event.controller_after):
+                        problems.append((event, sid, state[sid]))
+                        break
+                for sid in members:
+                    state[sid] = event.controller_after
+                state[pid] = event.controller_after
+            else:
+                if event.controller_before not in (state[pid], day_start[pid]):
+                    problems.append((event, pid, state[pid]))
+                state[pid] = event.controller_after
     return problems
 
 
@@ -511,3 +565,12 @@ def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
     if not problems:
         problems += check_event_consistency(catalog, "geodata/events.csv")
     return catalog, problems
+
+
+def load_catalog(directory: Path | str = GEODATA_DIR) -> Catalog:
+    """Load and validate every geodata file; raise :class:`CatalogError` on any problem."""
+    catalog, problems = validate_directory(Path(directory))
+    if problems:
+        raise CatalogError(problems)
+    assert catalog is not None
+    return catalog
