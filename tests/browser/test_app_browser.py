@@ -169,3 +169,19 @@ def test_no_deprecation_warning_in_the_log(app_server, page):
     wait_for_map(page)
     text = log.read_text(encoding="utf-8", errors="replace")
     assert "deprecat" not in text.lower() and "components.v1" not in text, text[-2000:]
+
+
+def test_a_jump_from_the_panel_paints_the_map_and_a_notice_never_remounts_it(app_url, page):
+    page.goto(f"{app_url}/?date=1994-05-12&place=Atlantis")
+    wait_for_map(page)
+    wait_painted(page, "1994-05-12")
+    page.locator('[data-testid="stAlertContentWarning"]').first.wait_for()
+    leaflet(page, "(window.kmMarker = 'same map', null)")
+    event = page.get_by_role("button", name=re.compile(r"^\d{4}-\d{2}-\d{2} · ")).first
+    target = event.inner_text()[:10]
+    event.click()
+    wait_painted(page, target)  # the server told the map (host -> map "set")
+    wait_url(page, "date", target)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stAlertContentWarning\"]')", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert leaflet(page, "window.kmMarker") == "same map"
