@@ -47,7 +47,10 @@ def from_map(at: AppTest, **reports) -> AppTest:
     ``view={"lat", "lon", "zoom"}`` (state values, kept) or ``select={"place_id": ...}`` (a trigger)."""
     (element,) = at.get("bidi_component")
     reported = at.__dict__.setdefault("_map_reported", {})
-    reported.update({name: reports[name] for name in ("date", "view") if name in reports})
+    if "date" in reports:  # numbered, as the element does
+        reported["date"] = {"date": reports["date"], "n": reported.get("date", {}).get("n", 0) + 1}
+    if "view" in reports:
+        reported["view"] = reports["view"]
     states = at._tree.get_widget_states()
     widget = states.widgets.add()
     widget.id, widget.json_value = element.proto.id, json.dumps(reported)
@@ -169,6 +172,15 @@ def test_server_paint_baseline_answers_every_date(monkeypatch):
     assert map_data(at)["server_paint"] is True
     from_map(at, date="1994-01-01")
     assert map_data(at)["seq"] == 1 and map_data(at)["set"]["date"] == "1994-01-01"
+
+
+def test_the_same_date_reported_again_after_a_server_jump_arrives():
+    at = run_app(date="1994-05-12")
+    from_map(at, date="1992-05-09")
+    next(b for b in at.button if (b.key or "").startswith("ev-")).click().run()  # the map jumps to an event
+    assert at.session_state.date != d("1992-05-09")
+    from_map(at, date="1992-05-09")  # and the reader goes back to the same day
+    assert at.session_state.date == d("1992-05-09") and param(at, "date") == "1992-05-09"
 
 
 def test_click_clear_and_click_the_same_place_again():

@@ -96,7 +96,10 @@ export default function (component) {
         } else if (message.type === "date") {
           // in the server-paint baseline the map has not painted it yet: it waits for "set"
           if (!host.serverPaint) host.shown.date = message.date;
-          host.setStateValue("date", message.date);
+          // numbered: a date equal to the last one reported is still news after the server moved
+          // the map elsewhere, and Streamlit reruns only for a changed state value
+          host.reported = (host.reported || 0) + 1;
+          host.setStateValue("date", { date: message.date, n: host.reported });
         } else if (message.type === "select") {
           host.shown.place_id = message.place_id ?? null;
           host.setTriggerValue("select", { place_id: message.place_id ?? null });
@@ -130,7 +133,10 @@ def clamp_date(date: dt.date) -> dt.date:
 
 
 def parse_reported_date(value: object) -> dt.date | None:
-    """A date the browser reported, or None if it is not a plain YYYY-MM-DD date."""
+    """A date the browser reported (``{"date": "YYYY-MM-DD", "n": k}``), clamped into the history;
+    None if it is anything else."""
+    if isinstance(value, dict):
+        value = value.get("date")
     # fromisoformat alone would take week dates ("2020-W46-2") and other ISO forms
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return None

@@ -182,6 +182,25 @@ def test_a_jump_from_the_panel_paints_the_map_and_a_notice_never_remounts_it(app
     event.click()
     wait_painted(page, target)  # the server told the map (host -> map "set")
     wait_url(page, "date", target)
+
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stAlertContentWarning\"]')", timeout=10_000)
     page.wait_for_timeout(500)
     assert leaflet(page, "window.kmMarker") == "same map"
+
+
+def test_the_date_the_reader_returns_to_after_a_jump_reaches_the_server(app_url, page):
+    today = dt.date.today().isoformat()
+    page.goto(f"{app_url}/?date=1994-05-12")
+    wait_for_map(page)
+    wait_painted(page, "1994-05-12")
+    control = slider(page)
+    control.focus()
+    control.press("End")
+    wait_url(page, "date", today)
+    # the server moves the map (a jump to a recent event), then the reader presses End again
+    page.get_by_role("button", name=re.compile(r"^20\d\d-\d{2}-\d{2} · ")).first.click()
+    page.wait_for_function("t => new URLSearchParams(location.search).get('date') !== t", arg=today, timeout=10_000)
+    control.focus()
+    control.press("End")
+    wait_painted(page, today)
+    wait_url(page, "date", today)
