@@ -60,10 +60,13 @@ except CatalogError as exc:
     st.stop()
 
 state = st.session_state
-# Wide screens: the map stays in view (sticky) while the panel scrolls; phones stack map then panel.
+# Wide screens: the map stays in view (sticky) while the panel scrolls; phones: the map, then the
+# panel as a sheet below it.
 st.html("<style>[data-testid=stMainBlockContainer]{padding:4rem 1rem 1rem 1rem}"
         "@media (min-width:640px){[data-testid=stColumn]:has([data-testid=stBidiComponentIsolated])"
         "{position:sticky;top:4rem;align-self:flex-start}}"
+        "@media (max-width:639px){[data-testid=stColumn]:not(:has([data-testid=stBidiComponentIsolated]))"
+        "{border-radius:14px 14px 0 0;box-shadow:0 -3px 10px rgba(0,0,0,.15);padding:.5rem .75rem;margin-top:-1rem}}"
         "</style>")
 notice_box = st.container()  # a fixed slot: a notice never shifts the map (which would remount it)
 
@@ -134,7 +137,7 @@ with map_column:
 
 date, names_mode = state.date, state.names
 with panel_box:
-    st.markdown("#### Karabakh control map, 1988 to today")
+    st.markdown("**Karabakh control map, 1988 to today**")
     sections.place_section(timeline, state.place, date, names_mode, on_pick=jump)
     sections.search_section(catalog, names_mode, on_pick=jump)
     st.radio("Names", ["both", "az", "hy"], key="names", horizontal=True, on_change=host.request_set,
