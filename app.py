@@ -42,8 +42,8 @@ def uploaded_timeline(content_key: str, filename: str, data: bytes, replace: boo
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the map...")
 def map_page(timeline_key: str, opening: View, server_paint: bool, _timeline: Timeline) -> str:
-    from karabakh_map.mapclient import build_map
-    return build_map(_timeline, view=opening, server_paint=server_paint).get_root().render()
+    from karabakh_map.mapclient import build_map, page_html
+    return page_html(build_map(_timeline, view=opening, server_paint=server_paint))
 
 
 @st.cache_data(max_entries=8)

@@ -94,7 +94,7 @@ class _StandInControl(MacroElement):
         self.config = json.dumps(config).replace("<", "\\u003c")
 
 
-def build_map(timeline: Timeline, view: View | None = None, server_paint: bool = False,
+def build_map(timeline: Timeline, *, view: View | None = None, server_paint: bool = False,
               asset_prefix: str = "/app/static") -> folium.Map:
     view = view or View()
     m = folium.Map(location=[view.lat, view.lon], zoom_start=view.zoom, tiles=None, min_zoom=6, max_zoom=14)
