@@ -204,3 +204,38 @@ def test_the_date_the_reader_returns_to_after_a_jump_reaches_the_server(app_url,
     control.press("End")
     wait_painted(page, today)
     wait_url(page, "date", today)
+
+
+def test_a_typed_date_and_a_tick_click_paint_and_reach_the_server(app_url, page):
+    page.goto(f"{app_url}/?date=2000-01-01&place=Shusha")
+    frame = wait_for_map(page)
+    wait_painted(page, "2000-01-01")
+    box = frame.locator("#date-input")
+    box.fill("1993-08-01")
+    box.press("Enter")
+    wait_painted(page, "1993-08-01", timeout=2_000)
+    wait_url(page, "date", "1993-08-01")
+    page.wait_for_function("() => document.querySelector('[data-testid=\"place-controller\"]').innerText"
+                           ".startsWith('On 1 August 1993')", timeout=10_000)
+    tick = frame.locator(".km-tick").nth(40)
+    target = tick.get_attribute("data-date")
+    tick.click(force=True)
+    wait_painted(page, target, timeout=2_000)
+    wait_url(page, "date", target)
+
+
+def test_play_paints_in_the_browser_and_the_server_hears_the_pause(app_url, page):
+    page.goto(f"{app_url}/?date=1992-01-01")
+    frame = wait_for_map(page)
+    wait_painted(page, "1992-01-01")
+    reruns_before = url_param(page, "date")
+    frame.locator("#play").click()
+    seen = set()
+    for _ in range(15):
+        page.wait_for_timeout(200)
+        seen.add(painted_date(page))
+    frame.locator("#play").click()  # pause
+    shown = painted_date(page)
+    assert len(seen) >= 3 and max(seen) > "1992-01-01", seen
+    assert reruns_before == "1992-01-01"
+    wait_url(page, "date", shown)  # the server hears the date on pause, not per frame
