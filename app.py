@@ -21,7 +21,7 @@ from karabakh_map.catalog import CatalogError
 from karabakh_map.validation import load_catalog
 from karabakh_map.component import MapHost, clamp_date
 from karabakh_map.timeline import Timeline
-from karabakh_map.view import View, markdown_literal, page_base, parse_view
+from karabakh_map.view import View, markdown_literal, page_base, parse_view, view_to_params
 
 st.set_page_config(page_title="Karabakh control map, 1988-today", layout="wide", initial_sidebar_state="collapsed")
 # The old behaviour, kept only for benchmarks/: the map paints a date only when the server says so.
@@ -130,6 +130,10 @@ if state.get("notices") and state.notice_view == (state.date, state.place, state
 else:
     state.notices = []
 
+# The address bar first: it follows the view before the rest of the page is redrawn.
+view = View(date=state.date, place=state.place, names=state.names, lat=state.lat, lon=state.lon, zoom=state.zoom)
+st.query_params.from_dict(view_to_params(view))
+
 # ------------------------------------------------------------------ the map and the panel
 with map_column:
     host.mount(lambda: map_page(timeline_key, state.opening, SERVER_PAINT, timeline), page_id=timeline_key,
@@ -148,7 +152,6 @@ with panel_box:
         from karabakh_map.chart import area_chart
         st.caption("The seven districts, the former NKAO and the neighbouring units, in km² on an equal-area projection.")
         st.altair_chart(area_chart(area_frame(timeline_key, timeline), date), width="stretch", key="area_chart")
-    view = View(date=date, place=state.place, names=names_mode, lat=state.lat, lon=state.lon, zoom=state.zoom)
     sections.share_section(timeline, view, page_base(st.context.url, st.context.headers.get("Host")))
     st.caption("Boundaries: Natural Earth (public domain). Settlements: GeoNames (CC BY 4.0) and hand placement. "
                "Events: see each event's sources; claims are attributed to those who make them.")

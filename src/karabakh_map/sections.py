@@ -18,7 +18,7 @@ from karabakh_map import serialize
 from karabakh_map.catalog import Catalog
 from karabakh_map.panel import history_entry_html, place_panel, previous_key_date
 from karabakh_map.timeline import Timeline
-from karabakh_map.view import View, markdown_literal, share_link, view_to_params
+from karabakh_map.view import View, markdown_literal, share_link
 
 MAX_CHANGES = 25
 
@@ -68,8 +68,7 @@ def changes_section(timeline: Timeline, date: dt.date, on_pick: Callable, expand
 
 
 def share_section(timeline: Timeline, view: View, base_url: str) -> None:
-    """The URL follows the view; the link (with a copy button) and the day's snapshot downloads."""
-    st.query_params.from_dict(view_to_params(view))
+    """The link to this view (with a copy button) and the day's snapshot downloads."""
     st.markdown("**Share this view**")
     st.code(share_link(base_url, view), language=None, wrap_lines=True)
     left, right = st.columns(2)
