@@ -238,11 +238,14 @@ def test_search_box_finds_a_place_by_any_name_and_tells_the_map():
     assert map_data(at)["set"]["place_id"] == "settlement-kalbajar" and map_data(at)["seq"] == 1
 
 
-def test_panel_lists_history_with_sources_and_highlights_the_nearest():
+def test_panel_lists_own_events_first_with_sources_and_a_now_marker():
     at = run_app(date="1992-05-09", place="Shusha")
-    events = [e for m in at.markdown for e in m.value.split('<div class="km-event"')[1:]]
-    assert any("1992-05-08" in e and "href=\"http" in e for e in events)
-    assert any("▶" in e and "1992-05-08" in e for e in events)
+    (history,) = [m.value for m in at.markdown if 'class="km-history"' in m.value]
+    own = history.split('<details class="km-regional">')[0]
+    assert 'data-date="1992-05-08"' in own and 'href="http' in own
+    # the marker sits right after the last event on or before the date
+    assert re.search(r'data-date="1992-05-08".*?</li><li class="km-now"[^>]*>Now: 9 May 1992</li>', own)
+    assert re.search(r"<summary>\d+ regional events?", history)
 
 
 def test_what_changed_lists_events_and_jumps_the_map_to_them():

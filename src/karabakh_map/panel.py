@@ -56,26 +56,48 @@ def _nearest(events: list[Event], date: dt.date, count: int = 2) -> set[str]:
     return {e.event_id for e in chosen[:count]}
 
 
-def control_summary(timeline: Timeline, state: PlaceState) -> str:
-    """One plain sentence: who held the place on the date, since when, and by which event."""
-    date_text = state.date.strftime("%-d %B %Y")
+def long_date(date: dt.date) -> str:
+    """``1 August 1993``: how the panel writes a day (the page's ``longDate`` is held to it)."""
+    return f"{date.day} {date.strftime('%B %Y')}"
+
+
+def state_sentence(timeline: Timeline, state: PlaceState) -> str:
+    """What is known of the place in that state, without the date it is read on, starting in lower
+    case: "held by Azerbaijan since 8 May 1992 (...)", "contested since ...", "claimed by ...".
+
+    The map page stores this sentence in each state of its tracks and writes "On <date>, " before
+    it, so the app's panel and the export's say the same words (see ``control_summary``)."""
+    event = timeline.catalog.events_by_id.get(state.event_id or "")
+    cause = f" ({event.title})" if event else ""
+    label = CONTROLLER_LABELS[state.controller]
+    status = getattr(state, "status", "confirmed")
+    confirmed_on = getattr(state, "confirmed_on", None)
     if state.share and state.partial:
         parts = [f"{CONTROLLER_LABELS[c]} {v:.0%}" for c, v in sorted(state.share.items(), key=lambda kv: -kv[1]) if v > 0]
-        text = f"On {date_text}, held in part: {', '.join(parts)} of its area"
-    else:
-        text = f"On {date_text}, held by {CONTROLLER_LABELS[state.controller]}"
-    if state.since:
-        event = timeline.catalog.events_by_id.get(state.event_id or "")
-        text += f", since {state.since.strftime('%-d %B %Y')}"
-        if event:
-            text += f" ({event.title})"
-    else:
+        text = f"held in part: {', '.join(parts)} of its area"
+        text += f", last changed on {long_date(state.since)}{cause}" if state.since else ""
+    elif not state.since:
+        text = ("contested" if state.controller == "contested" else f"held by {label}")
         text += ", unchanged since the start of the record (1988)"
+    elif state.controller == "contested":
+        text = f"contested since {long_date(state.since)}{cause}"
+    elif status == "claimed":
+        text = (f"claimed by {label} on {long_date(state.since)}{cause}; "
+                "not confirmed by a source independent of that side")
+    else:
+        text = f"held by {label} since {long_date(state.since)}{cause}"
+        if confirmed_on is not None and confirmed_on != state.since:
+            text += f"; first only claimed, confirmed on {long_date(confirmed_on)}"
     if state.in_peacekeeping_zone:
         text += "; inside the Russian peacekeeping zone"
     if state.road_status:
         text += f"; road status: {state.road_status}"
     return text + "."
+
+
+def control_summary(timeline: Timeline, state: PlaceState) -> str:
+    """One plain sentence: who held the place on the date, since when, and by which event."""
+    return f"On {long_date(state.date)}, {state_sentence(timeline, state)}"
 
 
 def sources_html(timeline: Timeline, event: Event) -> str:
@@ -92,21 +114,58 @@ def sources_html(timeline: Timeline, event: Event) -> str:
     return "; ".join(parts)
 
 
-def history_entry_html(timeline: Timeline, entry: HistoryEntry) -> str:
+def history_entry_html(timeline: Timeline, entry: HistoryEntry | Event) -> str:
     """One event of a place's history as escaped HTML: date, title, change, description, other
-    dates with who gives them, and the sources (linked only when http(s))."""
-    e = entry.event
+    dates with who gives them, and the sources (linked only when http(s)).
+
+    Date-independent: the entry carries ``data-date`` and ``data-event``; whoever shows it marks
+    where the chosen date falls (``mark_now`` here, the map page's ``markNow`` in the export)."""
+    e = entry.event if isinstance(entry, HistoryEntry) else entry
     sources = timeline.catalog.sources
     change = (f" — {CONTROLLER_LABELS[e.controller_before]} → {CONTROLLER_LABELS[e.controller_after]}"
               if e.changes_control else "")
-    marker = "▶ " if entry.nearest else ""
-    style = "background:#fff3cd;padding:4px;border-left:4px solid #E69F00;" if entry.nearest else "padding:4px;"
     precision = "" if e.date_precision == "day" else f" ({e.date_precision} precision)"
-    other_dates = "".join(f"<br><em>Other date given: {a.date.isoformat()} by {html.escape(sources[a.source_id].title)}</em>"
+    other_dates = "".join(f'<p class="km-alt"><em>Other date given: {a.date.isoformat()} by '
+                          f'{html.escape(sources[a.source_id].title)}</em></p>'
                           for a in e.alt_dates if a.source_id in sources)
-    return (f'<div class="km-event" style="{style}"><strong>{marker}{e.date.isoformat()}</strong>{precision}: '
-            f'{html.escape(e.title)}{html.escape(change)}<br>{html.escape(e.description)}{other_dates}'
-            f'<br><small>Sources: {sources_html(timeline, e)}</small></div>')
+    return (f'<li class="km-event" data-date="{e.date.isoformat()}" data-event="{html.escape(e.event_id, quote=True)}">'
+            f'<strong class="km-event-date">{e.date.isoformat()}</strong>{precision}: '
+            f'{html.escape(e.title)}{html.escape(change)}<p class="km-description">{html.escape(e.description)}</p>'
+            f'{other_dates}<p class="km-sources"><small>Sources: {sources_html(timeline, e)}</small></p></li>')
+
+
+def own_and_regional_events(timeline: Timeline, place_id: str) -> tuple[list[Event], list[Event]]:
+    """The events that name the place itself, and those that reach it through a region it lies in."""
+    events = timeline.catalog.events_for(place_id)
+    return [e for e in events if place_id in e.place_ids], [e for e in events if place_id not in e.place_ids]
+
+
+def now_marker_html(date: dt.date) -> str:
+    return f'<li class="km-now" aria-current="date">Now: {long_date(date)}</li>'
+
+
+def _list_html(timeline: Timeline, events: list[Event], date: dt.date | None) -> str:
+    items, placed = [], date is None
+    for event in events:
+        if not placed and event.date > date:
+            items.append(now_marker_html(date))
+            placed = True
+        items.append(history_entry_html(timeline, event))
+    if not placed:
+        items.append(now_marker_html(date))
+    return '<ol class="km-history">' + "".join(items) + "</ol>"
+
+
+def history_html(timeline: Timeline, place_id: str, date: dt.date | None = None) -> str:
+    """The place's history: its own events first, then the regional ones folded away with a count.
+    With a date, the "now" marker is placed here; without, the map page places it (``markNow``)."""
+    own, regional = own_and_regional_events(timeline, place_id)
+    text = _list_html(timeline, own, date) if own else '<p class="km-caption">No recorded event names this place itself.</p>'
+    if regional:
+        noun = "event" if len(regional) == 1 else "events"
+        text += (f'<details class="km-regional"><summary>{len(regional)} regional {noun} '
+                 f"(its district or the former NKAO)</summary>{_list_html(timeline, regional, date)}</details>")
+    return text
 
 
 def previous_key_date(date: dt.date) -> dt.date:

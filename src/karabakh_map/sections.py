@@ -16,7 +16,7 @@ import streamlit as st
 
 from karabakh_map import serialize
 from karabakh_map.catalog import Catalog
-from karabakh_map.panel import history_entry_html, place_panel, previous_key_date
+from karabakh_map.panel import history_html, place_panel, previous_key_date
 from karabakh_map.timeline import Timeline
 from karabakh_map.view import View, markdown_literal, share_link
 
@@ -36,11 +36,10 @@ def place_section(timeline: Timeline, place_id: str | None, date: dt.date, names
     st.markdown(" · ".join(f"**{label}:** {html.escape(name)}" for label, name in panel.names), unsafe_allow_html=True)
     if panel.other_names:
         st.caption("Also written: " + html.escape(", ".join(panel.other_names)))
-    with st.expander(f"History ({len(panel.history)} events)", expanded=True):
-        if not panel.history:
-            st.caption("No recorded event names this place.")
-        else:  # one element, not one per event: a rerun sends and redraws less
-            st.markdown("".join(history_entry_html(timeline, entry) for entry in panel.history), unsafe_allow_html=True)
+    st.markdown("##### History")
+    # its own events first with a "now" marker at the date, the regional ones folded with a count;
+    # one element, not one per event, so a rerun sends and redraws less
+    st.markdown(history_html(timeline, place_id, date), unsafe_allow_html=True)
     st.button("Clear selection", on_click=on_pick, args=(None,))
 
 

@@ -157,7 +157,8 @@ class Timeline:
             visible = (place.valid_from is None or place.valid_from <= date) and (place.valid_to is None or date <= place.valid_to)
             if status_since and (since is None or status_since >= since):
                 since, event_id = status_since, status_event
-            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping, status, visible)
+            # a route no longer (or not yet) in use lies in no zone, whatever its last deployment said
+            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping and visible, status, visible)
         return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping)
 
     def share(self, region_id: str, date: dt.date) -> dict[str, float]:
@@ -319,7 +320,11 @@ class Timeline:
 
 def _peacekeeping_value(event: Event) -> str | None:
     """A deployment puts its places in the peacekeeping zone; a withdrawal takes them out (for a
-    place that was never in the zone, such as the 366th regiment's base in 1992, it changes nothing)."""
+    place that was never in the zone, such as the 366th regiment's base in 1992, it changes nothing).
+    A place the peacekeepers held themselves leaves the zone when they hand it over (Lachin, Sus and
+    Zabukh on 26 Aug 2022, when the corridor moved to the bypass road)."""
+    if event.controller_before == "russian_peacekeepers" and event.controller_after not in (None, "russian_peacekeepers"):
+        return "no"
     return {"deployment": "yes", "withdrawal": "no"}.get(event.kind)
 
 
