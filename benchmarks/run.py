@@ -135,7 +135,7 @@ def scrub(page, frame, keys: int, drag_moves: int, timeout_ms: float) -> dict:
 
 def play(frame, seconds: float) -> dict:
     """Play for a few seconds: dates painted and the longest gap between two paints."""
-    button = frame.get_by_role("button", name=re.compile(r"play", re.I)).first
+    button = frame.locator("#play")  # the map client's Play (a button whose label changes to Pause)
     if not button.count():
         return {"found": False}
     before = frame.evaluate(PAINT_COUNT)
@@ -175,20 +175,30 @@ class ByteCounter:
     """Bytes received by a page over HTTP and the websocket; Streamlit's own bundle counted apart."""
 
     def __init__(self, page):
-        self.total = self.streamlit_bundle = 0
+        self.total = self.streamlit_bundle = self.websocket = 0
         self.urls: dict[str, str] = {}
+        self.ours: dict[str, int] = {}
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.on("Network.responseReceived", lambda e: self.urls.__setitem__(e["requestId"], e["response"]["url"]))
         cdp.on("Network.loadingFinished", self._finished)
-        cdp.on("Network.webSocketFrameReceived", lambda e: self._add(len(e["response"]["payloadData"]) * (
-            3 / 4 if e["response"]["opcode"] == 2 else 1)))
+        cdp.on("Network.webSocketFrameReceived", self._frame)
+
+    def _frame(self, event):
+        payload = event["response"]["payloadData"]
+        size = len(payload) * 3 / 4 if event["response"]["opcode"] == 2 else len(payload.encode())  # base64 if binary
+        self.websocket += size
+        self._add(size)
 
     def _finished(self, event):
         url = self.urls.get(event["requestId"], "")
         size = event.get("encodedDataLength", 0)
+        if not url.startswith("http"):  # the iframe's srcdoc: the page already counted on the websocket
+            return
         if re.search(r"/static/(js|css|media)/", url) and "/app/static/" not in url:
             self.streamlit_bundle += size
+        else:
+            self.ours[url] = self.ours.get(url, 0) + size
         self._add(size)
 
     def _add(self, size: float) -> None:
@@ -204,7 +214,9 @@ def bench_app(browser, args, env_extra: dict, label: str) -> dict:
         frame = open_map(page, f"http://127.0.0.1:{port}/?date={START_DATE}&place=Shusha", in_app=True)
         cold_start_s = time.perf_counter() - started
         page.wait_for_timeout(1500)
-        first_load = {"total": counter.total, "streamlit_bundle": counter.streamlit_bundle}
+        first_load = {"total": counter.total, "streamlit_bundle": counter.streamlit_bundle,
+                      "websocket": counter.websocket,
+                      "largest_other": sorted(counter.ours.items(), key=lambda kv: -kv[1])[:8]}
         print(f"  {label}: scrubbing...", flush=True)
         result = {"cold_start_s": cold_start_s, "first_load_bytes": first_load,
                   **scrub(page, frame, args.keys, args.drag, timeout_ms=20_000)}
