@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import random
 import re
 import sys
@@ -120,15 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     per_minute = [runs / (active / 60) for runs, active in zip(results["reruns"], results["active_s"]) if active > 0]
     reruns = summary(per_minute)
     date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load_average = round(os.getloadavg()[0], 1)
     report = {"sessions": args.sessions, "seconds": args.seconds, "steps": len(results["latencies"]),
               "errors": len(results["errors"]), "error_samples": results["errors"][:10], "latency_ms": lat,
-              "reruns_per_session_minute": reruns, "reruns": results["reruns"], "date": date,
+              "reruns_per_session_minute": reruns, "reruns": results["reruns"], "date": date, "load_average": load_average,
               "wall_s": time.perf_counter() - started}
     (ROOT / "benchmarks" / "load-results.json").write_text(json.dumps(report, indent=1))
     update_benchmarks_md([
         "## Load (`python benchmarks/load.py`)", "",
         f"{args.sessions} concurrent headless Chromium sessions stepping the map's date slider against one "
-        f"`streamlit run` server for {args.seconds:.0f} s, on the same 2-core machine as the browsers, {date}. "
+        f"`streamlit run` server for {args.seconds:.0f} s, on the same 2-core machine as the browsers (load average "
+        f"{load_average} at the end, other work included), {date}. "
         "Input -> paint measured inside each map; reruns counted from each session's websocket "
         "(`script_finished`).", "",
         "| sessions | steps | errors | input -> paint median | p95 | server reruns per session per minute (median, max) |",

@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import http.server
 import json
+import os
 import platform
 import random
 import re
@@ -46,11 +47,11 @@ START_DATE = "2000-01-01"
 
 
 def machine() -> dict[str, object]:
-    import os
     mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
     return {"cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "platform": platform.platform(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_average_1min": round(os.getloadavg()[0], 1)}
 
 
 # ------------------------------------------------------------------ engine
@@ -273,7 +274,8 @@ def write_report(results: dict, path: Path) -> str:
     lines = [
         "# Benchmarks", "",
         f"Written by `python benchmarks/run.py` on {m['date']}: {m['cores']} cores, {m['memory_gib']} GiB, "
-        f"Python {m['python']}, {m['platform']}. A shared, noisy machine: compare within one run.", "",
+        f"Python {m['python']}, {m['platform']}. A shared, noisy machine (load average {m['load_average_1min']} "
+        f"at the start, on {m['cores']} cores): compare within one run.", "",
         headline, "",
         "## Scrubbing: input -> `data-painted-date` (headless Chromium)", "",
         "Measured inside the map's document on one clock (the input event's timeStamp to the mutation that "
