@@ -10,12 +10,13 @@ the element speak the protocol of PROTOCOL.md over ``postMessage``:
 
 and the element turns what the map says into Streamlit values:
 
-    date   -> setStateValue("date", "YYYY-MM-DD")      (release, pause, step; never per frame)
+    date   -> setStateValue("date", {date, n})         (release, pause, step; never per frame;
+                                                         n counts, so a repeated date still arrives)
     view   -> setStateValue("view", {lat, lon, zoom})
     select -> setTriggerValue("select", {place_id})    (a trigger, so the same place clicked
                                                          again after a clear still arrives)
 
-Python -> map.  Each run passes ``data = {page, set, seq, server_paint}``.  ``set`` is what the
+Python -> map.  Each run passes ``data = {page, page_id, built_for, set, seq, server_paint}``.  ``set`` is what the
 server wants shown (date, place, names); it is forwarded only when ``seq`` grew (the server
 itself changed something: a jump to an event, a search hit, the names switch) and only the
 fields that differ from what the map already shows.  Without ``seq`` every rerun caused by the
@@ -23,9 +24,10 @@ map's own message would repaint a date the reader has already left.  In the serv
 baseline (``KARABAKH_SERVER_SCRUB=1``) the map paints only when told, so every date it reports
 bumps ``seq``.
 
-The page (hundreds of KB) goes over the websocket once per session, not on every rerun: Python
+The page (about 850 KB) goes over the websocket once per session, not on every rerun: Python
 sends it on the first run and again only when the element asks for it (``need_page``: its host
-is empty yet it has no page, e.g. after Streamlit remounted it).
+is empty yet it has no page, e.g. after Streamlit remounted it) or when the timeline changed (an
+upload: a new ``page_id``, loaded into the same iframe).
 """
 
 from __future__ import annotations
