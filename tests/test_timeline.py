@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from helpers import d
-from karabakh_map.catalog import CONTROLLERS, HISTORY_START, Catalog, history_end
+from karabakh_map.catalog import HISTORY_START, Catalog, history_end
 from karabakh_map.timeline import Timeline, naive_controller, naive_snapshot
 
 KEY_DATES = [
@@ -126,13 +126,6 @@ def test_snapshot_equals_replaying_every_event(catalog, timeline, date):
     indexed = {pid: s.controller for pid, s in timeline.snapshot(date).items()
                if catalog.places[pid].layer != "region"}
     assert indexed == naive_snapshot(catalog, date)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(date=dates)
-def test_every_place_has_a_known_controller_every_day(catalog, timeline, date):
-    for state in timeline.snapshot(date).values():
-        assert state.controller in CONTROLLERS
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

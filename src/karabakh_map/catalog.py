@@ -37,7 +37,6 @@ from shapely.geometry.base import BaseGeometry
 from karabakh_map.names import NameIndex, Names
 
 
-
 def bundled_dir(name: str) -> Path:
     """A data folder shipped with the package (an installed wheel), else the checkout's own."""
     packaged = resources.files("karabakh_map") / name
@@ -67,12 +66,11 @@ EVENT_KINDS = (
     "agreement", "other",
 )
 DATE_PRECISIONS = ("day", "month", "year")
+# Which side each perspective belongs to, and the claims rule, live in claims.py.
 PERSPECTIVES = (
     "official_azerbaijani", "official_armenian", "official_russian",
     "state_media_azerbaijani", "state_media_armenian", "state_media_turkish", "state_media_russian",
     "independent_media", "international_organisation", "scholarship", "encyclopedia",
-    # the first version's coarse labels, accepted until every row is reclassified
-    "azerbaijani", "armenian", "international", "scholarly", "russian", "journalistic",
 )
 
 # The range the map covers: from the start of the Karabakh movement to today.
@@ -157,6 +155,7 @@ class Source:
     url: str
     citation: str
     perspective: str
+    row: int = 0  # line in sources.csv, for messages
 
     @property
     def safe_url(self) -> str | None:
@@ -216,7 +215,7 @@ class CatalogError(KarabakhError):
 class UnknownPlace(KarabakhError, LookupError):
     def __init__(self, query: str):
         self.query = query
-        super().__init__(f"unknown place: {query!r}")
+        super().__init__(f"unknown place {query!r}")
 
 
 @dataclass(frozen=True)
@@ -224,6 +223,8 @@ class Catalog:
     places: Mapping[str, Place]
     events: tuple[Event, ...]
     sources: Mapping[str, Source]
+    # rows of confirmations.csv (claims.Confirmation; claims.py sits above this module)
+    confirmations: tuple = ()
     front_lines: tuple[FrontLine, ...] = ()
 
     @cached_property
@@ -331,7 +332,7 @@ class Catalog:
         """A new catalogue with extra (or, with ``replace``, only these) events."""
         combined = events if replace else (*self.events, *events)
         return Catalog(places=self.places, events=tuple(sorted(combined, key=event_order)),
-                       sources=self.sources, front_lines=self.front_lines)
+                       sources=self.sources, confirmations=self.confirmations, front_lines=self.front_lines)
 
 
 def event_order(event: Event) -> tuple:

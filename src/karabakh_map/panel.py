@@ -71,11 +71,26 @@ def control_summary(timeline: Timeline, state: PlaceState) -> str:
             text += f" ({event.title})"
     else:
         text += ", unchanged since the start of the record (1988)"
+    text += claim_text(state)
     if state.in_peacekeeping_zone:
         text += "; inside the Russian peacekeeping zone"
     if state.road_status:
         text += f"; road status: {state.road_status}"
     return text + "."
+
+
+def claim_text(state: PlaceState) -> str:
+    """The claims rule in words (geodata/README.md): claimed since, and confirmed on."""
+    if state.status == "claimed":
+        if state.share and state.partial:
+            return "; part of it is held on a claim that no independent source, concession or agreement confirms yet"
+        side = CONTROLLER_LABELS[state.controller]
+        since = f" on {state.since.strftime('%-d %B %Y')}" if state.since else ""
+        return f"; claimed by {side}{since}, not yet confirmed by an independent source, a concession or an agreement"
+    if state.confirmed_on and state.since and state.confirmed_on > state.since:
+        return (f"; claimed on {state.since.strftime('%-d %B %Y')}, "
+                f"confirmed on {state.confirmed_on.strftime('%-d %B %Y')}")
+    return ""
 
 
 def sources_html(timeline: Timeline, event: Event) -> str:

@@ -38,6 +38,7 @@ from karabakh_map.catalog import (
     CONTROLLERS, EQUAL_AREA_CRS, HISTORY_START, Catalog, Event, FrontLine, Place, event_order, history_end,
     initial_controller,
 )
+from karabakh_map.claims import ClaimStatus, claim_statuses
 
 EQUAL_AREA = pyproj.Transformer.from_crs("EPSG:4326", EQUAL_AREA_CRS, always_xy=True)
 
@@ -129,6 +130,42 @@ class _Track:
         return self.values[index], self.dates[index], self.event_ids[index]
 
 
+@dataclass(frozen=True)
+class _ClaimTrack:
+    """One place's claim status over time: from each date, (status, confirmed_on).  Built only for
+    places that some unconfirmed-at-first claim touches; every other place is always confirmed."""
+
+    dates: tuple[dt.date, ...]
+    values: tuple[tuple[str, dt.date | None], ...]
+
+    def at(self, date: dt.date) -> tuple[str, dt.date | None]:
+        index = bisect.bisect_right(self.dates, date) - 1
+        return self.values[index] if index >= 0 else CONFIRMED
+
+
+CONFIRMED: tuple[str, dt.date | None] = ("confirmed", None)
+
+
+def _claim_track(control: _Track, claims: Mapping[str, ClaimStatus]) -> _ClaimTrack | None:
+    """Claimed from the claim's date, confirmed from its confirmation (if before the next change)."""
+    dates: list[dt.date] = []
+    values: list[tuple[str, dt.date | None]] = []
+    for index, (date, event_id) in enumerate(zip(control.dates, control.event_ids)):
+        claim = claims.get(event_id)
+        dates.append(date)
+        if claim is None or not claim.claimed:
+            values.append(CONFIRMED)
+            continue
+        values.append(("claimed", None))
+        following = control.dates[index + 1] if index + 1 < len(control.dates) else None
+        if claim.confirmed_on is not None and (following is None or claim.confirmed_on < following):
+            dates.append(claim.confirmed_on)
+            values.append(("confirmed", claim.confirmed_on))
+    if all(v == CONFIRMED for v in values):
+        return None
+    return _ClaimTrack(tuple(dates), tuple(values))
+
+
 def _track(events: Iterable[Event], initial: str, value_of) -> _Track:
     entries: list[tuple[dt.date, str, str]] = []
     for event in sorted(events, key=event_order):
@@ -158,6 +195,13 @@ class Timeline:
             self._peacekeeping[place.id] = _track(own, "no", _peacekeeping_value)
             if place.layer == "road":
                 self._road[place.id] = _track(own, "open", lambda e: e.road_status)
+        # Only places some claim touches get a claim track, so the snapshot stays one bisect per place.
+        claims = claim_statuses(catalog)
+        self._claims: dict[str, _ClaimTrack] = {}
+        for pid, track in self._control.items():
+            claim_track = _claim_track(track, claims)
+            if claim_track is not None:
+                self._claims[pid] = claim_track
         self._dates = tuple(sorted({e.date for e in catalog.events}))
 
     # ------------------------------------------------------------ one place
@@ -173,7 +217,13 @@ class Timeline:
             visible = (place.valid_from is None or place.valid_from <= date) and (place.valid_to is None or date <= place.valid_to)
             if status_since and (since is None or status_since >= since):
                 since, event_id = status_since, status_event
-            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping, status, visible)
+            claim, confirmed_on = self._claims[place_id].at(date) if place_id in self._claims else CONFIRMED
+            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping, status, visible,
+                              claim, confirmed_on)
+        if place_id in self._claims:
+            claim, confirmed_on = self._claims[place_id].at(date)
+            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping, None, True,
+                              claim, confirmed_on)
         return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping)
 
     def share(self, region_id: str, date: dt.date) -> dict[str, float]:
@@ -184,11 +234,16 @@ class Timeline:
     def snapshot(self, date: dt.date) -> dict[str, PlaceState]:
         """Every place on one day: one binary search per place, then regions from their zones."""
         result: dict[str, PlaceState] = {}
-        control, peacekeeping = self._control, self._peacekeeping
+        control, peacekeeping, claims = self._control, self._peacekeeping, self._claims
         for pid in self._settlement_ids:
             controller, since, event_id = control[pid].at(date)
-            result[pid] = PlaceState(pid, date, controller, since, event_id, None,
-                                     peacekeeping[pid].at(date)[0] == "yes")
+            if pid in claims:
+                claim, confirmed_on = claims[pid].at(date)
+                result[pid] = PlaceState(pid, date, controller, since, event_id, None,
+                                         peacekeeping[pid].at(date)[0] == "yes", None, True, claim, confirmed_on)
+            else:
+                result[pid] = PlaceState(pid, date, controller, since, event_id, None,
+                                         peacekeeping[pid].at(date)[0] == "yes")
         for pid in self._road_ids:
             result[pid] = self.state(pid, date)
         for rid in self._region_ids:
@@ -200,6 +255,9 @@ class Timeline:
         control, order = self._control, self._event_rank
         held: dict[str, float] = {}
         since, event_id = None, None
+        # A region is "claimed" while any part of it is held only on a claim; confirmed_on follows
+        # the latest change inside it.
+        claimed, confirmed_on = False, None
         in_zone = self._peacekeeping[rid].at(date)[0] == "yes"
         period = bisect.bisect_right(self._period_starts, date) - 1
         for fid, area in self._region_follows[max(period, 0)][rid]:
@@ -208,19 +266,25 @@ class Timeline:
                 state = self.state(fid, date) if fid != rid else None
             if state is None:  # the part of the region with no settlement follows the region's own events
                 controller, f_since, f_event = control[rid].at(date)
+                f_status, f_confirmed = self._claims[rid].at(date) if rid in self._claims else CONFIRMED
             else:
                 controller, f_since, f_event = state.controller, state.since, state.event_id
+                f_status, f_confirmed = state.status, state.confirmed_on
                 in_zone = in_zone or state.in_peacekeeping_zone
             held[controller] = held.get(controller, 0.0) + area
+            claimed = claimed or f_status == "claimed"
             if f_since is not None and (since is None or (f_since, order[f_event]) > (since, order[event_id])):
-                since, event_id = f_since, f_event
+                since, event_id, confirmed_on = f_since, f_event, f_confirmed
+        status = "claimed" if claimed else "confirmed"
         total = sum(held.values())
         if total <= 0:
             controller, since, event_id = control[rid].at(date)
-            return PlaceState(rid, date, controller, since, event_id, {controller: 1.0}, in_zone)
+            status, confirmed_on = self._claims[rid].at(date) if rid in self._claims else CONFIRMED
+            return PlaceState(rid, date, controller, since, event_id, {controller: 1.0}, in_zone, None, True,
+                              status, confirmed_on)
         share = {c: round(held[c] / total, 6) for c in CONTROLLERS if c in held}
         controller = max(share, key=lambda c: (share[c], -CONTROLLERS.index(c)))
-        return PlaceState(rid, date, controller, since, event_id, share, in_zone)
+        return PlaceState(rid, date, controller, since, event_id, share, in_zone, None, True, status, confirmed_on)
 
     @cached_property
     def _event_rank(self) -> dict[str | None, int]:
@@ -280,6 +344,23 @@ class Timeline:
 
     def zone_controllers(self, date: dt.date) -> dict[str, str]:
         return {z.zone_id: self._control[z.follows].at(date)[0] for z in self.map_zones()}
+
+    def zone_claimed(self, date: dt.date) -> dict[str, bool]:
+        """For each map zone, whether it is held on an unconfirmed claim (the map hatches it)."""
+        claims = self._claims
+        return {z.zone_id: z.follows in claims and claims[z.follows].at(date)[0] == "claimed" for z in self.map_zones()}
+
+    def claim_change_dates(self, place_id: str) -> tuple[dt.date, ...]:
+        """The days on which the place's claim status changes (a claim, its confirmation)."""
+        track = self._claims.get(place_id)
+        if track is None:
+            return ()
+        changes, previous = [], CONFIRMED[0]
+        for date, (status, _) in zip(track.dates, track.values):
+            if status != previous:
+                changes.append(date)
+            previous = status
+        return tuple(changes)
 
     def zone_peacekeeping(self, date: dt.date) -> dict[str, bool]:
         """Whether each map zone is in the peacekeeping zone; a zone not on the map that day is not."""

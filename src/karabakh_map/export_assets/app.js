@@ -291,10 +291,13 @@
     const notices = [];
     if (params.has("date")) {
       const text = params.get("date").trim();
-      if (Array.from(text).length !== 10 || !isIsoDate(text)) {
-        notices.push(`Unrecognised date ${pyRepr(shown(text))} (use YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+      // the words of karabakh_map/parsing.py
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+        notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+      } else if (!isIsoDate(text)) {
+        notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD, a day that exists); showing ${DEFAULTS.date}.`);
       } else if (text < START || text > END) {
-        notices.push(`Date ${text} is outside ${START} to ${END}; showing ${DEFAULTS.date}.`);
+        notices.push(`Invalid date ${pyRepr(shown(text))} (expected a date from ${START} to ${END}); showing ${DEFAULTS.date}.`);
       } else {
         view.date = text;
       }
