@@ -200,3 +200,14 @@ def test_a_province_is_not_painted_by_a_position_outside_its_pocket(timeline):
     held = timeline.area_by_controller(d("2021-01-01"))
     assert held == timeline.area_by_controller(d("2021-05-11"))
     assert not [z for z in timeline.map_zones(d("2021-01-01")) if z.region_id == "province-syunik"]
+
+
+@pytest.mark.parametrize("line_id, date", [("front-2020-11-10", d("2021-06-01")), ("front-2020-11-10", d("2022-06-01")),
+                                           ("front-2022-08-30", d("2023-01-01")), ("front-2022-08-30", d("2023-09-01"))])
+def test_the_zone_edge_encloses_exactly_the_places_not_held_by_azerbaijan(catalog, timeline, line_id, date):
+    edge = line(catalog, line_id)
+    zone = shapely.Polygon(edge.geometry.coords)
+    karabakh = {*edge.splits, "district-khojaly", "district-khankendi", "district-aghdam"}
+    wrong = [s.id for s in catalog.settlements if s.district_id in karabakh
+             and zone.contains(s.geometry) != (timeline.state(s.id, date).controller != "azerbaijan")]
+    assert wrong == [], date

@@ -360,8 +360,10 @@ def source_warnings(catalog: Catalog, sources_file: str = "geodata/sources.csv")
         cited.update(alt.source_id for alt in event.alt_dates)
     for confirmation in catalog.confirmations:
         cited.update(confirmation.source_ids)
+    for line in catalog.front_lines:  # a front line's sources (front_lines.geojson source_ids)
+        cited.update(line.properties.get("source_ids") or ())
     for sid in catalog.sources:
         if sid not in cited:
             problems.append(Problem(sources_file, _source_item(catalog, sid), "source_id",
-                                    f"{sid} is cited by no event, alternative date or confirmation"))
+                                    f"{sid} is cited by no event, alternative date, confirmation or front line"))
     return problems
