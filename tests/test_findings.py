@@ -97,6 +97,27 @@ def test_disputed_2020_dates_keep_both(catalog, event_id, announced, third_party
     assert all(alt.source_id for alt in ev.alt_dates)
 
 
+
+@pytest.mark.parametrize("place_id, claimed_on, still_claimed, confirmed_on", [
+    # announced by Azerbaijan on 9 Oct, denied by the Armenian side; fixed by the statement of 10 Nov
+    ("settlement-hadrut", "2020-10-09", "2020-11-09", "2020-11-10"),
+    # announced on 4 Oct; footage from the town reported by an independent outlet on 9 Oct
+    ("settlement-jabrayil", "2020-10-04", "2020-10-08", "2020-10-09"),
+])
+def test_an_announcement_the_other_side_denied_shows_as_a_claim_until_confirmed(timeline, place_id, claimed_on,
+                                                                               still_claimed, confirmed_on):
+    during = timeline.state(place_id, d(still_claimed))
+    assert (during.controller, during.status, during.since) == ("azerbaijan", "claimed", d(claimed_on))
+    after = timeline.state(place_id, d(confirmed_on))
+    assert (after.status, after.since, after.confirmed_on) == ("confirmed", d(claimed_on), d(confirmed_on))
+
+
+def test_the_denials_are_recorded_as_their_own_event_not_as_support_for_the_change(catalog):
+    for event_id in ("ev-20201009-hadrut", "ev-20201004-jabrayil"):
+        assert not {"src-armenpress-20201009", "src-hetq-20201012"} & set(event(catalog, event_id).source_ids)
+    denial = event(catalog, "ev-20201012-denials-hadrut-jabrayil")
+    assert denial.controller_after in (None, "") and "src-hetq-20201012" in denial.source_ids
+
 # 9. Parukh: Russian peacekeepers from 28 Mar 2022, not "contested" until 2023
 def test_parukh_is_held_by_russian_peacekeepers_from_march_2022(timeline):
     state = timeline.state("settlement-farrukh", d("2022-06-01"))
