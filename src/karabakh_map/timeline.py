@@ -16,6 +16,11 @@ Model
   *control zones*, the Voronoi cells of its settlements clipped to the district (one part of a
   district with no settlement in it follows the district's own events).  A region's ``share`` is
   the area fraction of its zones held by each controller, in km² on an equal-area projection.
+* Where a dated front line (``catalog.front_lines``) divides a region, its zones follow the line:
+  the region is cut into pieces along it, and each piece holds the Voronoi cells of the region's
+  settlements on its side (a piece with none follows the nearest settlement on its side).  Such a
+  region has one set of zones per line period (``Zone.valid_from``/``valid_to``), and the
+  per-period area tables are precomputed, so a snapshot still costs one bisection per region.
 * The index holds, for every place, its sorted change dates; ``state`` is a binary search, so a
   snapshot of every place costs microseconds per place, whatever the number of events.
 """
