@@ -159,6 +159,62 @@ def test_styles_come_from_style_py(data):
     assert data["controllers"] == list(CONTROLLERS)
 
 
+def _shown(record: dict, iso: str) -> bool:
+    """The page's look-up of a front line's visibility track, in Python."""
+    index = bisect.bisect_right([t[0] for t in record["t"]], iso) - 1
+    return bool(record["i"] if index < 0 else record["t"][index][1])
+
+
+def test_front_lines_are_drawn_exactly_on_the_days_they_stand(data, catalog):
+    records = {r["id"]: r for r in data["frontLines"]}
+    assert set(records) == {line.id for line in catalog.front_lines} and len(records) >= 5
+    for line in catalog.front_lines:
+        record = records[line.id]
+        days = {line.valid_from - dt.timedelta(days=1), line.valid_from, d("1988-01-01"), d("2030-01-01"),
+                *(d(x) for x in PARITY_DATES)}
+        if line.valid_to:
+            days |= {line.valid_to, line.valid_to + dt.timedelta(days=1)}
+        for day in sorted(days):
+            assert _shown(record, day.isoformat()) == line.valid_on(day), (line.id, day)
+        assert record["title"] == line.title
+        assert f"{line.valid_from.day} {line.valid_from.strftime('%B %Y')}" in record["dates"]
+        assert ("still standing" in record["dates"]) == (line.valid_to is None)
+        assert record["geometry"]["type"] == "LineString" and len(record["geometry"]["coordinates"]) >= 2
+    # the line of contact of 1994 stands in 2000, not in 2021; the 2020 edge the other way round
+    assert _shown(records["front-1994"], "2000-01-01") and not _shown(records["front-1994"], "2021-06-01")
+    assert _shown(records["front-2020-11-10"], "2021-06-01") and not _shown(records["front-2020-11-10"], "2000-01-01")
+    assert data["frontLineStyle"]["color"] and "frontLines" in data["layerNames"]
+
+
+def test_zones_of_other_line_periods_are_never_drawn(data, timeline):
+    """Around every day the zone set changes, the zones the page shows are exactly that day's tiling."""
+    drawn = {z["id"]: z for z in data["zones"]}
+    for change in timeline.zone_change_dates():
+        for day in (change - dt.timedelta(days=1), change, change + dt.timedelta(days=1)):
+            iso = day.isoformat()
+            shown = {zid for zid, z in drawn.items()
+                     if (z.get("from") is None or z["from"] <= iso) and (z.get("to") is None or iso <= z["to"])}
+            assert shown == {z.zone_id for z in timeline.map_zones(day)} & set(drawn), iso
+
+
+def test_the_context_layer_is_small_simplified_and_complete(data):
+    context = data["context"]
+    features = {f["id"]: f for f in context["features"]}
+    for fid in ("country-armenia", "country-azerbaijan", "country-iran", "country-georgia", "country-turkey",
+                "exclave-nakhchivan", "lake-sevan", "river-araks", "borders-international"):
+        assert fid in features, fid
+    named = {f["name"] for f in context["features"] if "label" in f}
+    assert {"Armenia", "Azerbaijan", "Iran", "Georgia", "Turkey", "Nakhchivan", "Lake Sevan"} <= named
+    assert [f["kind"] for f in context["features"]] == sorted((f["kind"] for f in context["features"]),
+                                                              key=["country", "exclave", "border", "lake", "river"].index)
+    coordinates = re.findall(r"-?\d+\.\d+", json.dumps([f["geometry"] for f in context["features"]]))
+    assert coordinates and all(len(c.split(".")[1]) <= 6 for c in coordinates)
+    assert len(mapclient.script_json(context)) < 60_000  # simplified: ~31 kB against 60 kB unsimplified
+    from karabakh_map.context import CONTEXT_STYLE
+
+    assert context["style"] == CONTEXT_STYLE
+
+
 # ------------------------------------------------------------------ the page's own engine, in Node
 
 NODE = shutil.which("node")
@@ -186,6 +242,7 @@ def test_the_pages_engine_agrees_with_timeline_on_every_place_on_seventeen_dates
             claimed: Object.fromEntries(input.data.zones.map(z => [z.id, engine.zoneClaimed(z, iso)])),
             shown: input.data.zones.filter(z => engine.zoneShown(z, iso)).map(z => z.id),
             pk: engine.peacekeepingShape(iso),
+            lines: input.data.frontLines.filter(l => engine.frontLineShown(l, iso)).map(l => l.id),
             prev: engine.previousEventDate(iso), next: engine.nextEventDate(iso),
           };
         }
@@ -205,6 +262,8 @@ def test_the_pages_engine_agrees_with_timeline_on_every_place_on_seventeen_dates
         drawn = {z["id"] for z in data["zones"]}
         assert set(got[iso]["shown"]) == {z.zone_id for z in timeline.map_zones(date)} & drawn, iso
         assert (got[iso]["pk"] >= 0) == any(timeline.zone_peacekeeping(date).values()), iso
+        assert got[iso]["lines"] == [line.id for line in sorted(catalog.front_lines, key=lambda x: (x.valid_from, x.id))
+                                     if line.valid_on(date)], iso
         previous, following = timeline.previous_event_date(date), timeline.next_event_date(date)
         assert got[iso]["prev"] == (previous.isoformat() if previous else None), iso
         assert got[iso]["next"] == (following.isoformat() if following else None), iso

@@ -30,7 +30,13 @@ every day on which an event touches the place, a zone it depends on, or a settle
 a sentence itself.  Control zones (``zones``) follow a settlement (``f``: its track gives the
 colour) or, for a part of a district with no settlement, carry their own controller track
 (``t``); a zone of one front-line period carries ``from``/``to`` and is drawn only then.  The peacekeeping zone's outline changes on a handful of days: its distinct shapes are
-precomputed (``peacekeeping``), so the browser never computes geometry.  ``eventHtml`` holds
+precomputed (``peacekeeping``), so the browser never computes geometry.  Dated front lines (``frontLines``, from ``catalog.front_lines``) carry a
+visibility track ``{"i": 0|1, "t": [[day, 0|1], ...]}`` sampled from ``FrontLine.valid_on``, their
+title and their dates in words (the tooltip); the page shows a line only where its track says 1.
+``context`` is the offline context layer (``context.py``: neighbouring countries, Nakhchivan, the
+borders, Lake Sevan, the Araks) simplified to ~300 m and rounded to 3 decimals, with
+``CONTEXT_STYLE``; the page draws it beneath every control layer as the "Plain" background, so
+the map needs no tiles.  ``eventHtml`` holds
 each event's history entry as ``panel.history_entry_html`` writes it (escaped, date-independent,
 ``data-date`` on each entry): the page inserts these, it does not build its own.
 
@@ -73,8 +79,10 @@ from shapely.geometry import mapping, shape
 from karabakh_map import view as view_module
 from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, ROAD_STATUSES, Catalog, event_order
 from karabakh_map.names import NAME_MODES, fold
-from karabakh_map.panel import NAME_LABELS, history_entry_html, state_sentence
-from karabakh_map.style import (CONTROLLER_COLOURS, CONTROLLER_OPACITY, MAP_BACKGROUND, NKAO_STYLE,
+from karabakh_map.panel import NAME_LABELS, history_entry_html, long_date, state_sentence
+from karabakh_map.context import (CONTEXT_ATTRIBUTION, CONTEXT_BACKGROUND, CONTEXT_LABEL_COLOUR, CONTEXT_STYLE,
+                                  context_geojson)
+from karabakh_map.style import (CONTROLLER_COLOURS, CONTROLLER_OPACITY, FRONT_LINE_STYLE, MAP_BACKGROUND, NKAO_STYLE,
                                 PEACEKEEPING_STYLE, ROAD_STATUS_LABELS, ROAD_STYLES)
 from karabakh_map.timeline import PlaceState, Timeline
 
@@ -89,6 +97,7 @@ FORMAT_VERSION = 2
 
 LAYER_NAMES = {
     "zones": "Control areas",
+    "frontLines": "Front lines",
     "districts": "Districts",
     "nkao": "Former NKAO (1923-1991)",
     "peacekeeping": "Peacekeeping zone (2020-2024)",
@@ -236,6 +245,51 @@ def _peacekeeping(timeline: Timeline, zone_geometry: dict[str, object]) -> dict:
             "label": "Russian peacekeeping zone (per the statement of 10 Nov 2020)"}
 
 
+def front_line_record(line) -> dict:
+    """A dated front line as the page draws it: its geometry, the tooltip's words, and its
+    visibility track ``{"i": 0|1, "t": [[day, 0|1], ...]}`` sampled from ``FrontLine.valid_on``
+    on the days it can change (its first day, the day after its last), so the page looks the
+    answer up like any other track and holds no rule of its own."""
+    days = sorted({line.valid_from, *([line.valid_to + dt.timedelta(days=1)] if line.valid_to else [])})
+    initial = int(line.valid_on(dt.date.min))
+    track, previous = [], initial
+    for day in days:
+        shown = int(line.valid_on(day))
+        if shown != previous:
+            track.append([day.isoformat(), shown])
+            previous = shown
+    if line.valid_to is None:
+        dates = f"from {long_date(line.valid_from)} (still standing)"
+    else:
+        dates = f"{long_date(line.valid_from)} to {long_date(line.valid_to)}"
+    return {"id": line.id, "title": line.title, "dates": dates, "from": line.valid_from.isoformat(),
+            "to": _iso(line.valid_to), "i": initial, "t": track, "geometry": _line(line.geometry)}
+
+
+CONTEXT_DECIMALS = 3  # ~100 m: Natural Earth's 10m borders are coarser; keeps the page small
+CONTEXT_TOLERANCE_DEG = 0.003
+
+
+def context_record() -> dict:
+    """The offline context layer (``context.py``): neighbouring countries, Nakhchivan, the
+    borders, Lake Sevan and the Araks, simplified (~300 m) and rounded, in drawing order, with
+    only what the page uses (id, kind, name, label point)."""
+    features = []
+    for feature in context_geojson(decimals=6)["features"]:
+        props = feature["properties"]
+        geometry = shapely.simplify(shape(feature["geometry"]), CONTEXT_TOLERANCE_DEG, preserve_topology=True)
+        if geometry.is_empty:
+            continue
+        gj = mapping(geometry)
+        record = {"id": props.get("id") or feature.get("id"), "kind": props["kind"], "name": props.get("name"),
+                  "geometry": {"type": gj["type"], "coordinates": round_coords(gj["coordinates"], CONTEXT_DECIMALS)}}
+        if props.get("label_lon") is not None and props.get("label_lat") is not None:
+            record["label"] = [round(float(props["label_lat"]), 4), round(float(props["label_lon"]), 4)]
+        features.append(record)
+    return {"features": features, "style": {k: dict(v) for k, v in CONTEXT_STYLE.items()},
+            "background": CONTEXT_BACKGROUND, "labelColour": CONTEXT_LABEL_COLOUR, "attribution": CONTEXT_ATTRIBUTION}
+
+
 # ---------------------------------------------------------------- the whole data set
 
 def _specificity(place_id: str) -> tuple[int, str]:
@@ -331,6 +385,9 @@ def client_data(timeline: Timeline) -> dict:
         "places": places,
         "zones": zones,
         "peacekeeping": _peacekeeping(timeline, zone_shapes),
+        "frontLines": [front_line_record(line) for line in sorted(catalog.front_lines, key=lambda x: (x.valid_from, x.id))],
+        "frontLineStyle": dict(FRONT_LINE_STYLE),
+        "context": context_record(),
         "nameIndex": _name_index(catalog),
         "events": [_event_record(e) for e in events],
         "eventHtml": [history_entry_html(timeline, e) for e in events],

@@ -26,6 +26,10 @@ MAP_BACKGROUND = "#ffffff"
 PEACEKEEPING_STYLE = {"color": "#00A86B", "weight": 3, "dashArray": "8 6"}
 NKAO_STYLE = {"color": "#C0007A", "weight": 3, "dashArray": "1 6"}
 
+# Dated front lines (the line of contact of 1994, the 2020 edges, the pockets in Armenia): a solid
+# dark red line over a white casing, so it reads over every fill and apart from the dashed outlines.
+FRONT_LINE_STYLE = {"color": "#A50026", "weight": 3, "casing": "#ffffff", "casingWeight": 6}
+
 # Road statuses differ by dash pattern and weight, not only by colour.
 ROAD_STYLES = {
     "open": {"color": "#222222", "weight": 4, "dashArray": None},

@@ -121,6 +121,11 @@
       return zone.t ? false : Boolean(stateAt(zone.f, iso).st);
     }
 
+    function frontLineShown(line, iso) { // a track computed from FrontLine.valid_on in Python
+      const index = lastAtOrBefore(line.t, iso, byFirst);
+      return Boolean(index < 0 ? line.i : line.t[index][1]);
+    }
+
     function roadVisible(place, iso) {
       return (!place.from || place.from <= iso) && (!place.to || iso <= place.to);
     }
@@ -317,7 +322,7 @@
       return params.toString();
     }
 
-    return { PLACES, START, END, stateAt, zoneController, zoneShown, zoneClaimed, roadVisible, peacekeepingShape,
+    return { PLACES, START, END, stateAt, zoneController, zoneShown, zoneClaimed, frontLineShown, roadVisible, peacekeepingShape,
       previousEventDate, nextEventDate, resolvePlace, searchPlaces, parseView, viewToQuery, pyRepr, round5 };
   }
 
@@ -416,14 +421,19 @@
     container.setAttribute("aria-label", "Map of territorial control; use the date slider below to change the date");
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Data: see the sources of each event");
+    map.attributionControl.addAttribution(DATA.context.attribution);
 
-    const PANES = ["zones", "peacekeeping", "districts", "nkao", "road", "selection", "settlements", "labels"];
+    // The context (countries, lake, river) and its names lie beneath every control layer.
+    const PANES = ["context", "contextLabels", "zones", "frontLines", "peacekeeping", "districts", "nkao", "road",
+      "selection", "settlements", "labels"];
     const renderers = {};
     PANES.forEach((name, i) => {
       const pane = map.createPane("km-" + name);
-      pane.style.zIndex = String(410 + i);
-      if (name === "labels" || name === "selection") pane.style.pointerEvents = "none";
-      if (name !== "labels") renderers[name] = L.canvas({ pane: "km-" + name, tolerance: 3 });
+      pane.style.zIndex = String(408 + i);
+      if (name === "labels" || name === "selection" || name === "context" || name === "contextLabels") {
+        pane.style.pointerEvents = "none";
+      }
+      if (name !== "labels" && name !== "contextLabels") renderers[name] = L.canvas({ pane: "km-" + name, tolerance: 3 });
     });
 
     /** A diagonal hatch as a canvas tile: the fill pattern of contested and claimed areas. */
@@ -520,6 +530,36 @@
       groups.nkao.addLayer(layer);
     }
 
+    // Dated front lines: a casing and the line, shown only on the days their track says.
+    const flStyle = DATA.frontLineStyle;
+    const frontLineLayers = DATA.frontLines.map((line) => {
+      const casing = shape(line.geometry, { renderer: renderers.frontLines, pane: "km-frontLines", color: flStyle.casing,
+        weight: flStyle.casingWeight, opacity: 0.85, interactive: false, lineCap: "round", lineJoin: "round" });
+      const layer = shape(line.geometry, { renderer: renderers.frontLines, pane: "km-frontLines", color: flStyle.color,
+        weight: flStyle.weight, opacity: 1, lineCap: "round", lineJoin: "round" });
+      bindTooltip(layer, () => [line.title, line.dates]);
+      const group = L.layerGroup([casing, layer]);
+      return { line, group, layer, shown: false };
+    });
+
+    // The offline context: the base layer "Plain", replaced by OpenStreetMap when that is chosen.
+    const plain = L.layerGroup();
+    const CONTEXT = DATA.context;
+    const contextLayers = CONTEXT.features.map((feature) => {
+      const style = CONTEXT.style[feature.kind] || {};
+      const layer = shape(feature.geometry, Object.assign({ renderer: renderers.context, pane: "km-context",
+        interactive: false, fill: false, stroke: style.stroke !== false }, style,
+      feature.geometry.type.endsWith("Polygon") && style.fill !== false ? { fill: true } : {}));
+      plain.addLayer(layer);
+      if (feature.label && feature.kind !== "border") {
+        const node = el("div", { class: "km-context-label km-context-" + feature.kind, text: feature.name });
+        node.style.color = CONTEXT.labelColour;
+        plain.addLayer(L.marker(feature.label, { pane: "km-contextLabels", interactive: false, keyboard: false,
+          icon: L.divIcon({ html: node, className: "km-label-icon", iconSize: [140, 16], iconAnchor: [70, 8] }) }));
+      }
+      return { feature, layer };
+    });
+
     function roadStyle(status) {
       const style = DATA.roadStyles[status];
       return { color: style.color, weight: style.weight, dashArray: style.dashArray, opacity: 0.95 };
@@ -555,8 +595,7 @@
     });
     for (const key of Object.keys(groups)) groups[key].addTo(map);
 
-    // Layers and the background: plain (offline) by default; OpenStreetMap only when chosen.
-    const plain = L.layerGroup();
+    // Layers and the background: plain (offline, the context layer) by default; OpenStreetMap only when chosen.
     const osm = L.tileLayer(DATA.tiles.osm.url, { attribution: DATA.tiles.osm.attribution, maxZoom: 19 });
     plain.addTo(map);
     const overlays = {};
@@ -589,6 +628,14 @@
         if (partial !== item.partial) {
           item.partial = partial;
           item.layer.setStyle({ weight: partial ? 3 : 1, dashArray: partial ? "6 4" : null });
+        }
+      }
+      for (const item of frontLineLayers) {
+        const shown = engine.frontLineShown(item.line, iso);
+        if (shown !== item.shown) {
+          item.shown = shown;
+          if (shown) groups.frontLines.addLayer(item.group);
+          else groups.frontLines.removeLayer(item.group);
         }
       }
       const pkIndex = engine.peacekeepingShape(iso);
@@ -749,6 +796,7 @@
       node.appendChild(canvas);
       return node;
     }
+    legendNode.appendChild(el("div", { class: "km-legend-front-line" }, lineSample(flStyle), " Line of contact / front line"));
     legendNode.appendChild(el("div", {}, lineSample(pkStyle), " Peacekeeping zone (2020-2024)"));
     legendNode.appendChild(el("div", {}, lineSample(DATA.nkaoStyle), " Former NKAO border (1923-1991)"));
     legendNode.appendChild(el("div", {}, lineSample({ color: "#333333", weight: 3, dashArray: "6 4" }), " District held in part"));
@@ -1218,6 +1266,8 @@
       stateAt: engine.stateAt,
       zoneControllers: (iso) => Object.fromEntries(ZONES.map((z) => [z.id, engine.zoneController(z, iso)])),
       peacekeepingShown: () => shownPeacekeeping,
+      frontLinesShown: () => frontLineLayers.filter((f) => f.shown && map.hasLayer(f.layer)).map((f) => f.line.id),
+      contextShown: () => contextLayers.filter((c) => map.hasLayer(c.layer)).map((c) => c.feature.id),
       selectionRings: () => selection.getLayers().length,
       paintedFill: (placeId) => {
         const item = settlementLayers.find((s) => s.place.id === placeId);
