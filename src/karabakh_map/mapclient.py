@@ -459,19 +459,21 @@ class MapClient(MacroElement):
 
 
 def build_map(timeline: Timeline, *, view: view_module.View | None = None, asset_base: str = "/app/static",
-              server_paint: bool = False, standalone: bool = False, inline_client: bool = True) -> folium.Map:
+              server_paint: bool = False, standalone: bool = False, inline_client: bool = True,
+              figures: list[dict] | None = None) -> folium.Map:
     """The map page as a ``folium.Map``: built once, every date painted in the browser.
 
     ``view`` is the initial view (date, place, names, centre, zoom); ``asset_base`` is where
     ``leaflet/leaflet.js`` is served from (``/app/static`` in the app, ``static`` in the export);
     ``standalone`` adds the in-page panel, search and URL handling of the export; ``server_paint``
-    is the benchmarks' baseline (paint only what the host sends back)."""
+    is the benchmarks' baseline (paint only what the host sends back); ``figures`` lists the
+    pre-rendered figures a standalone page links (``export.figure_links``: label, date, href)."""
     view = view or view_module.View()
     m = folium.Map(location=[view.lat, view.lon], zoom_start=view.zoom, tiles=None, prefer_canvas=True,
                    control_scale=True, min_zoom=view_module.ZOOM_RANGE[0], max_zoom=view_module.ZOOM_RANGE[1])
     options = {"date": view.date.isoformat(), "place": view.place, "names": view.names,
                "lat": view.lat, "lon": view.lon, "zoom": view.zoom,
-               "serverPaint": bool(server_paint), "standalone": bool(standalone)}
+               "serverPaint": bool(server_paint), "standalone": bool(standalone), "figures": list(figures or [])}
     MapClient(client_data(timeline), options, inline=inline_client, asset_base=asset_base).add_to(m)
     # folium loads Leaflet, jQuery, Bootstrap and plugins from public CDNs: only Leaflet is used,
     # and it is served by the app (or bundled beside the export), so the map draws offline.

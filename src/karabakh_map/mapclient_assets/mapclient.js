@@ -1095,13 +1095,27 @@
         keyBox.appendChild(el("button", { type: "button", class: "km-chip", "data-date": iso, text: title,
           onclick: () => setDate(iso, "event") }));
       }
+      // "Download figure": the export ships the key dates' figures; link the one at or before the date.
+      const FIGURES = (OPTIONS.figures || []).filter((f) => /^figures\/[\w.-]+\.(png|svg)$/.test(f.href));
+      const figureLink = el("a", { id: "figure-link", class: "km-figure-link", download: "" });
+      const figureBox = el("div", { id: "figure-box", hidden: !FIGURES.length },
+        el("h3", { text: "Download figure" }), el("p", {}, figureLink),
+        el("p", { class: "km-caption", text: "A print-ready map of a key date (PNG, 1500 px), with its legend and sources." }));
+      function renderFigureLink(iso) {
+        const index = lastAtOrBefore(FIGURES, iso, (f) => f.date);
+        const chosen = FIGURES[Math.max(0, index)];
+        if (!chosen || figureLink.getAttribute("href") === chosen.href) return;
+        figureLink.setAttribute("href", chosen.href);
+        figureLink.dataset.date = chosen.date;
+        figureLink.textContent = "Figure for " + chosen.label;
+      }
       const panelBox = el("div", { id: "place-panel", "aria-live": "polite" });
       const changesBox = el("div", { id: "changes" });
       side.appendChild(el("header", { class: "km-side-head" },
         el("h1", { text: "Karabakh control map" }),
         el("p", { class: "km-caption", text: "Who controlled each place on the chosen day, 1988 to today, and according to which sources." })));
       side.append(noticesBox, panelBox, el("h3", { text: "Find a place" }), searchInput, searchResults, namesBox,
-        el("h3", { text: "Key dates" }), keyBox, changesBox,
+        el("h3", { text: "Key dates" }), keyBox, figureBox, changesBox,
         el("p", { class: "km-caption", id: "attribution", text: DATA.attribution }));
 
       function showNotices(list) {
@@ -1240,6 +1254,7 @@
 
       function onPaint(iso) {
         renderPanel();
+        renderFigureLink(iso);
         renderChanges(iso);
       }
       return { renderPanel, renderSearch, onPaint, showNotices };
