@@ -49,7 +49,7 @@ def site(tmp_path_factory, catalog, timeline) -> Path:
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory, catalog) -> Path:
     out = tmp_path_factory.mktemp("export-hostile")
-    export.export_site(hostile_catalog(catalog), out)
+    export.export_site(hostile_catalog(catalog), out, figures=False)
     return out
 
 
@@ -304,6 +304,62 @@ def test_the_peacekeeping_zone_is_drawn_in_2021_and_gone_after_june_2024(site, p
         assert page.evaluate("() => window.karabakhMap.peacekeepingShown()") == -1, iso
     page.evaluate("() => window.karabakhMap.select('settlement-lachin')")
     assert "peacekeeping" not in page.locator("#place-summary").inner_text()
+
+
+def _hover_front_line_tooltip(page, catalog, line_id: str) -> str | None:
+    """Hover the midpoint of each segment of a front line until one shows that line's tooltip."""
+    line = next(x for x in catalog.front_lines if x.id == line_id)
+    coords = list(line.geometry.coords)
+    for (x0, y0), (x1, y1) in zip(coords, coords[1:]):
+        x, y = page_point(page, (y0 + y1) / 2, (x0 + x1) / 2)
+        page.mouse.move(x - 4, y - 4)
+        page.wait_for_timeout(50)  # Leaflet's canvas handles one hover per 32 ms
+        page.mouse.move(x, y)
+        page.wait_for_timeout(50)
+        tooltip = page.locator(".leaflet-tooltip")
+        if tooltip.count() and line.title in tooltip.first.inner_text():
+            return tooltip.first.inner_text()
+    return None
+
+
+def test_front_lines_stand_on_their_dates_over_the_context_layer(site, browser, catalog):
+    """1994's line of contact shows in 2000 and is gone in 2021 (the 2020 edge and the Lake Sev
+    pocket stand then); the context (countries, lake, river) lies beneath the control layers;
+    the panel links the figure of the key date at or before the chosen date."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    recorder = open_site(page, site, "date=2000-01-01")
+    assert page.evaluate("() => window.karabakhMap.frontLinesShown()") == ["front-1994"]
+    shown = page.evaluate("() => window.karabakhMap.contextShown()")
+    assert {"country-armenia", "country-azerbaijan", "country-iran", "country-georgia", "country-turkey",
+            "exclave-nakhchivan", "lake-sevan", "river-araks"} <= set(shown)
+    labels = page.locator(".km-context-label").all_inner_texts()
+    for name in ("Armenia", "Iran", "Georgia", "Turkey", "Nakhchivan", "Lake Sevan"):
+        assert any(name.lower() in text.lower() for text in labels), name
+    z = page.evaluate("() => Object.fromEntries(['context', 'contextLabels', 'zones', 'frontLines', 'settlements']"
+                      ".map(n => [n, +window.karabakhMap.map.getPane('km-' + n).style.zIndex]))")
+    assert z["context"] < z["contextLabels"] < z["zones"] < z["frontLines"] < z["settlements"]
+    assert "Line of contact / front line" in page.locator(".km-legend").inner_text()
+    tooltip = _hover_front_line_tooltip(page, catalog, "front-1994")
+    assert tooltip is not None and "12 May 1994 to 26 September 2020" in tooltip
+    link = page.locator("#figure-link")
+    assert link.inner_text() == "Figure for 1994 ceasefire (12 May 1994)"
+    assert (site / link.get_attribute("href")).is_file()
+    assert screenshot(page, "export-2000-01-01-1440x900").stat().st_size > 50_000
+
+    set_slider(page, "2021-06-01")
+    wait_painted(page, "2021-06-01")
+    assert page.evaluate("() => window.karabakhMap.frontLinesShown()") == ["front-2020-11-10", "front-2021-05"]
+    assert link.inner_text() == "Figure for 2020 ceasefire (10 Nov 2020)"
+    assert (site / link.get_attribute("href")).is_file()
+    page.mouse.move(5, 5)
+    assert screenshot(page, "export-2021-06-01-1440x900").stat().st_size > 50_000
+    set_slider(page, "1988-01-01")
+    wait_painted(page, "1988-01-01")
+    assert page.evaluate("() => window.karabakhMap.frontLinesShown()") == []
+    assert link.inner_text() == "Figure for Soviet era (1 Jan 1988)"
+    recorder.assert_local_only()
+    context.close()
 
 
 # ------------------------------------------------------------------ the place panel

@@ -436,6 +436,41 @@
       if (name !== "labels" && name !== "contextLabels") renderers[name] = L.canvas({ pane: "km-" + name, tolerance: 3 });
     });
 
+    // Leaflet's canvas renderer hears only the events on its own canvas, and the canvas of a higher
+    // pane covers every lower one: so no canvas takes events (mapclient.css), and the container
+    // hands each pointer event to the highest renderer with an interactive layer under the pointer
+    // (a zone or a front line under the settlements' canvas still gets its tooltip and click).
+    const HIT_ORDER = PANES.filter((name) => renderers[name]).reverse().map((name) => renderers[name]);
+    function rendererUnder(event) {
+      if (event.target && event.target.closest && event.target.closest(".leaflet-control")) return null;
+      const point = map.mouseEventToLayerPoint(event);
+      for (const renderer of HIT_ORDER) {
+        if (!renderer._map) continue;
+        for (let order = renderer._drawFirst; order; order = order.next) {
+          const layer = order.layer;
+          if (layer.options.interactive && layer._containsPoint(point)) return renderer;
+        }
+      }
+      return null;
+    }
+    let hoveredRenderer = null;
+    L.DomEvent.on(container, "mousemove", (event) => {
+      const renderer = map.dragging && map.dragging.moving() ? null : rendererUnder(event);
+      if (hoveredRenderer && hoveredRenderer !== renderer) hoveredRenderer._handleMouseOut(event);
+      hoveredRenderer = renderer;
+      container.classList.toggle("km-pointer", Boolean(renderer));
+      if (renderer) renderer._onMouseMove(event);
+    });
+    L.DomEvent.on(container, "mouseout", (event) => {
+      if (event.relatedTarget && container.contains(event.relatedTarget)) return;
+      if (hoveredRenderer) hoveredRenderer._handleMouseOut(event);
+      hoveredRenderer = null;
+    });
+    L.DomEvent.on(container, "click dblclick mousedown mouseup contextmenu", (event) => {
+      const renderer = rendererUnder(event);
+      if (renderer) renderer._onClick(event);
+    });
+
     /** A diagonal hatch as a canvas tile: the fill pattern of contested and claimed areas. */
     function hatchTile(colour, solid) {
       const tile = document.createElement("canvas");
