@@ -421,7 +421,6 @@
     container.setAttribute("aria-label", "Map of territorial control; use the date slider below to change the date");
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Data: see the sources of each event");
-    map.attributionControl.addAttribution(DATA.context.attribution);
 
     // The context (countries, lake, river) and its names lie beneath every control layer.
     const PANES = ["context", "contextLabels", "zones", "frontLines", "peacekeeping", "districts", "nkao", "road",
