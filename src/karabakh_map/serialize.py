@@ -1,4 +1,21 @@
-"""Place states and events as JSON, GeoJSON and CSV: shared by the CLI, the app's downloads and the export."""
+"""Place states and events as JSON, GeoJSON and CSV: shared by the CLI, the app's downloads and the export.
+
+CSV, the rules and why:
+
+* **Columns come from the vocabularies, not from a hand-written list**: a snapshot has one
+  ``share_<controller>`` column per entry of ``catalog.CONTROLLERS`` (``share_contested``
+  included), so a new controller cannot silently drop out of the CSV while the JSON has it.
+  A place without shares (a settlement, a road) leaves them empty.
+* **An events CSV has exactly the columns of ``geodata/events.csv``** (``validation.EVENT_COLUMNS``,
+  ``alt_dates`` and ``road_status`` included), so ``events --format csv`` output is accepted back
+  by ``--events`` and by the app's upload box: a researcher exports, edits and re-uploads.
+* **Spreadsheet formulas are neutralised** (OWASP "CSV Injection"): a *text* cell whose first
+  character is ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a leading
+  ``'``, which spreadsheets show as text.  Numbers we compute (shares) are written as numbers and
+  never prefixed, so a negative number keeps its meaning; only text is touched, and an uploaded
+  title such as ``-5 km`` becomes ``'-5 km``.  Reading a CSV back (``validation.read_csv_rows``)
+  removes exactly that one quote before such a character, so the round trip is lossless.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +26,9 @@ import json
 
 from shapely.geometry import mapping
 
-from karabakh_map.catalog import Catalog, Event
+from karabakh_map.catalog import CONTROLLERS, Catalog, Event
 from karabakh_map.timeline import PlaceState, Timeline
+from karabakh_map.validation import EVENT_COLUMNS
 
 
 def state_record(catalog: Catalog, state: PlaceState) -> dict:
@@ -29,6 +47,8 @@ def state_record(catalog: Catalog, state: PlaceState) -> dict:
         "event_title": event.title if event else None,
         "source_ids": list(event.source_ids) if event else [],
         "in_peacekeeping_zone": state.in_peacekeeping_zone,
+        "status": state.status,  # "claimed" while only the gaining side says so (geodata/README.md)
+        "confirmed_on": state.confirmed_on.isoformat() if state.confirmed_on else None,
     }
     if state.share is not None:
         record["share"] = dict(state.share)
@@ -56,17 +76,48 @@ def snapshot_geojson(timeline: Timeline, date: dt.date) -> str:
 
 
 CSV_COLUMNS = ("id", "name", "name_az", "name_hy_latn", "kind", "layer", "date", "controller", "since", "event_id",
-               "share_azerbaijan", "share_armenian_forces", "share_russian_peacekeepers", "in_peacekeeping_zone",
+               *(f"share_{controller}" for controller in CONTROLLERS), "partial", "in_peacekeeping_zone",
                "road_status")
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: object) -> object:
+    """A text cell a spreadsheet shows as text; numbers, booleans and None are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
+    """Every CSV this package writes goes through here (header, then rows, formulas neutralised)."""
+    out = io.StringIO()
+    # RFC 4180's CRLF: the csv module quotes a field only for the characters of its line
+    # terminator, so with "\n" alone a carriage return inside a title would split the row.
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: neutralised(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def records_csv(records: list[dict]) -> str:
+    """State records (``state_record``) as CSV with ``CSV_COLUMNS``."""
+    return csv_text(CSV_COLUMNS, [flat_record(r) for r in records])
 
 
 def snapshot_csv(timeline: Timeline, date: dt.date) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for record in snapshot_records(timeline, date):
-        writer.writerow(flat_record(record))
-    return out.getvalue()
+    return records_csv(snapshot_records(timeline, date))
+
+
+def snapshot_gpkg(timeline: Timeline, date: dt.date, place_ids: list[str] | None = None) -> bytes:
+    """Every place (or the given ones) on a day as a GeoPackage file's bytes: layers ``regions``,
+    ``settlements``, ``roads`` (the columns of :func:`karabakh_map.frames.control_frame`) and,
+    for the whole map, ``zones`` (:func:`karabakh_map.frames.zones_frame`)."""
+    from karabakh_map import frames  # geopandas and pyogrio load only when a GeoPackage is asked for
+
+    return frames.control_gpkg(timeline, date, place_ids)
 
 
 def flat_record(record: dict) -> dict:
@@ -105,19 +156,23 @@ def source_record(catalog: Catalog, source_id: str) -> dict:
             "citation": source.citation, "perspective": source.perspective}
 
 
-EVENT_CSV_COLUMNS = ("event_id", "date", "date_precision", "place_ids", "controller_before", "controller_after",
-                     "kind", "title", "description", "source_ids")
+EVENT_CSV_COLUMNS = EVENT_COLUMNS
+
+
+def event_row(event: Event) -> dict:
+    """An event as a row of geodata/events.csv (lists joined with ';', alternative dates as date@source)."""
+    return {
+        "event_id": event.event_id, "date": event.date.isoformat(), "date_precision": event.date_precision,
+        "place_ids": ";".join(event.place_ids), "controller_before": event.controller_before or "",
+        "controller_after": event.controller_after or "", "kind": event.kind, "title": event.title,
+        "description": event.description, "source_ids": ";".join(event.source_ids),
+        "alt_dates": ";".join(f"{a.date.isoformat()}@{a.source_id}" for a in event.alt_dates),
+        "road_status": event.road_status or "",
+    }
 
 
 def events_csv(catalog: Catalog, events: list[Event]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EVENT_CSV_COLUMNS)
-    for e in events:
-        writer.writerow([e.event_id, e.date.isoformat(), e.date_precision, ";".join(e.place_ids),
-                         e.controller_before or "", e.controller_after or "", e.kind, e.title, e.description,
-                         ";".join(e.source_ids)])
-    return out.getvalue()
+    return csv_text(EVENT_CSV_COLUMNS, [event_row(e) for e in events])
 
 
 def rounded_geometry(geometry: dict, decimals: int = 6) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from karabakh_map.catalog import Catalog, Problem, Source
+from karabakh_map.catalog import Catalog, Event, Problem, Source
 from karabakh_map.timeline import Timeline
 from karabakh_map.validation import check_event_consistency, decode, parse_events
 
@@ -28,6 +28,11 @@ def merge_events(catalog: Catalog, filename: str, data: bytes, *, replace: bool 
     row_problems, events = parse_events(text, filename, dict(catalog.places), dict(catalog.sources), origin=filename,
                                         url_sources=True)
     problems += row_problems
+    if not replace and events:
+        reused, events = _bundled_ids(catalog, events, filename)
+        problems += reused
+        if not events and not problems:
+            return catalog, problems  # every row is a bundled event, unchanged: nothing to add
     if not events:
         if not problems:
             problems.append(Problem(filename, "-", "file", "no event rows"))
@@ -39,6 +44,22 @@ def merge_events(catalog: Catalog, filename: str, data: bytes, *, replace: bool 
         merged = dataclasses.replace(merged, sources={**merged.sources, **extra})
     problems += check_event_consistency(merged, filename, events)
     return merged, problems
+
+
+def _bundled_ids(catalog: Catalog, events: list[Event], filename: str) -> tuple[list[Problem], list[Event]]:
+    """Added on top of the bundled history, an event may not reuse a bundled id: the merge would
+    silently replace the bundled event (and its sources) with the upload's.  A row identical to
+    the bundled event (a re-uploaded export) adds nothing and is skipped."""
+    problems, kept = [], []
+    for event in events:
+        bundled = catalog.events_by_id.get(event.event_id)
+        if bundled is None:
+            kept.append(event)
+        elif dataclasses.replace(event, row=0, origin="") != dataclasses.replace(bundled, row=0, origin=""):
+            problems.append(Problem(filename, f"row {event.row}", "event_id",
+                                    f"{event.event_id!r} is already the id of a bundled event ({bundled.title}); "
+                                    "give your event its own id, or use your file instead of the bundled history"))
+    return problems, kept
 
 
 def merge_uploaded_events(base: Timeline, filename: str, data: bytes, *, replace: bool = False

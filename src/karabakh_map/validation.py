@@ -4,14 +4,21 @@ The same rules serve the bundled geodata (``karabakh-map validate``), a research
 events CSV (the app's upload box, ``--events FILE``) and the test fixtures of broken files.
 
     >>> from karabakh_map.validation import load_catalog
-    >>> load_catalog().resolve("Agdam").id
-    'district-aghdam'
+    >>> load_catalog().resolve("Ağdam").id
+    'settlement-aghdam'
 
 This module sits between the data model and the engine: it imports :mod:`karabakh_map.catalog`
 (and names) only, never the timeline.  The replay of events that checks each
 ``controller_before`` is therefore its own small loop here (:func:`replay_problems`), not the
 engine's index, and ``load_catalog`` (read, check, raise :class:`CatalogError`) lives here
 rather than in catalog, which would otherwise have to import upward.
+
+The GeoJSON layers are parsed here from their text, not through GDAL: a fault must be named by
+feature and field (an unclosed ring, a clockwise exterior, seven decimals, a JSON syntax error's
+line and column), and GDAL normalises or rejects such input wholesale.  geopandas does the
+spatial work: the settlement-in-district check is one ``sjoin``, distances are measured after
+``to_crs`` into the equal-area CRS; and tests/test_api.py checks that GDAL (what QGIS and
+``geopandas.read_file`` use) reads every bundled layer to the same features.
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ from shapely.geometry import shape
 
 from karabakh_map.catalog import (
     CONTROLLERS, DATE_PRECISIONS, EQUAL_AREA_CRS, EVENT_KINDS, GEODATA_DIR, PERSPECTIVES, ROAD_STATUSES,
-    AlternativeDate, Catalog, CatalogError, Event, Place, Problem, Source, event_order, initial_controller,
+    AlternativeDate, Catalog, CatalogError, Event, FrontLine, Place, Problem, Source, event_order, initial_controller,
 )
+from karabakh_map.claims import CONFIRMATIONS_FILE, SourcingProblem, check_claims, parse_confirmations
 from karabakh_map.names import Names
+from karabakh_map.parsing import ParseError, parse_date
 
 LAYER_FILES = {"region": "regions.geojson", "settlement": "settlements.geojson", "road": "roads.geojson"}
 ID_PATTERN = re.compile(r"^(region|district|province|settlement|road)-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -48,7 +57,7 @@ MAX_DECIMALS = 6
 MAX_FILE_BYTES = 20_000_000
 
 REGION_KINDS = ("oblast", "district", "province")
-SETTLEMENT_KINDS = ("city", "town", "village")
+SETTLEMENT_KINDS = ("city", "town", "village", "height", "position")  # height: a hill; position: held ground (Sev Lich)
 COORD_METHODS = ("geonames", "hand")
 NAME_FIELDS = ("name_en", "name_az", "name_hy", "name_hy_latn", "name_ru")
 
@@ -275,11 +284,12 @@ def _check_method(props: dict, method_field: str, precision_field: str, bad) -> 
 
 
 def _parse_date(value) -> dt.date | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    """A date in data (not a question about the map), so any day, even after today."""
+    if not isinstance(value, str):
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return parse_date(value, in_history=False)
+    except ParseError:
         return None
 
 
@@ -299,6 +309,13 @@ def check_settlements_in_districts(places: dict[str, Place], file: str, rejected
                              geometry=[r.geometry for r in regions], crs="EPSG:4326")
     covering = gpd.sjoin(points, areas, how="inner", predicate="covered_by")
     inside = set(zip(covering["settlement"], covering["region"]))
+    outside = [p for p in settlements if p.district_id not in rejected and p.district_id in places
+               and places[p.district_id].layer == "region" and (p.id, p.district_id) not in inside]
+    # how far each point outside its district lies: both sides projected once, distances in km
+    districts = gpd.GeoSeries([places[p.district_id].geometry for p in outside], crs="EPSG:4326")
+    points_outside = gpd.GeoSeries([p.geometry for p in outside], crs="EPSG:4326")
+    distances = districts.to_crs(EQUAL_AREA_CRS).distance(points_outside.to_crs(EQUAL_AREA_CRS)) / 1000
+    off_km = dict(zip((p.id for p in outside), distances))
     problems = []
     for place in settlements:
         district = places.get(place.district_id or "")
@@ -306,13 +323,11 @@ def check_settlements_in_districts(places: dict[str, Place], file: str, rejected
             continue
         if district is None or district.layer != "region":
             problems.append(Problem(file, place.id, "district_id", f"{place.district_id!r} is not a region id"))
-        elif (place.id, district.id) not in inside:
-            pair = gpd.GeoSeries([district.geometry, place.geometry], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
-            off_km = pair.iloc[0].distance(pair.iloc[1]) / 1000
+        elif place.id in off_km:
             allowed = float(district.properties.get("precision_km") or 0) + float(place.properties.get("coord_precision_km") or 0)
-            if off_km > allowed:
+            if off_km[place.id] > allowed:
                 problems.append(Problem(file, place.id, "geometry",
-                                        f"point {list(place.geometry.coords)[0]} lies {off_km:.1f} km outside its district "
+                                        f"point {list(place.geometry.coords)[0]} lies {off_km[place.id]:.1f} km outside its district "
                                         f"{district.id} (allowed: {allowed:g} km, the boundary's and the point's precision)"))
                 continue
         if place.properties.get("in_nkao") is not None and "region-nkao" in places:
@@ -325,9 +340,33 @@ def check_settlements_in_districts(places: dict[str, Place], file: str, rejected
 
 # ---------------------------------------------------------------- sources and events
 
-def _csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list[Problem]) -> list[tuple[int, dict]] | None:
+def csv_error_message(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"malformed CSV: a field is longer than {csv.field_size_limit():,} characters"
+    return f"malformed CSV: {exc}"
+
+
+def _unneutralised(value: str) -> str:
+    """Undo serialize's spreadsheet-formula guard: a quote before = + - @ (tab, CR) is ours."""
+    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@", "\t", "\r") and value[1:2]:
+        return value[1:]
+    return value
+
+
+def read_csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list[Problem]
+                  ) -> list[tuple[int, dict]] | None:
+    """The rows (line number, stripped values) of a CSV with the given columns.
+
+    A missing column or an unreadable header gives a problem on item "header" and ``None``; a
+    row with too many fields is skipped with a problem; a CSV error (a field over the ``csv``
+    module's 131,072-character limit) stops the reading there with a problem naming the row.
+    """
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        problems.append(Problem(file, "header", "-", csv_error_message(exc)))
+        return None
     missing = [c for c in columns if c not in header]
     if missing:
         problems.append(Problem(file, "header", ", ".join(missing), "required column missing"))
@@ -338,36 +377,47 @@ def _csv_rows(text: str, file: str, columns: tuple[str, ...], problems: list[Pro
             if None in row:
                 problems.append(Problem(file, f"row {reader.line_num}", "-", f"{len(header) + len(row[None])} fields; the header has {len(header)}"))
                 continue
-            rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
+            rows.append((reader.line_num, {k: _unneutralised((v or "").strip()) for k, v in row.items()}))
     except csv.Error as exc:
-        problems.append(Problem(file, f"row {reader.line_num}", "-", f"malformed CSV: {exc}"))
+        # line_num counts the lines read before the record that failed
+        problems.append(Problem(file, f"row {reader.line_num + 1}", "-", csv_error_message(exc)))
     return rows
+
+
+# A row's value is quoted in its message; a huge uploaded field must not make a huge message.
+MAX_MESSAGE_LENGTH = 300
+
+
+def row_problem(file: str, item: str, fieldname: str, message: str) -> Problem:
+    if len(message) > MAX_MESSAGE_LENGTH:
+        message = message[:MAX_MESSAGE_LENGTH - 3] + "..."
+    return Problem(file, item, fieldname, message)
 
 
 def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tuple[list[Problem], dict[str, Source]]:
     rejected = set() if rejected is None else rejected
     problems: list[Problem] = []
-    rows = _csv_rows(text, file, SOURCE_COLUMNS, problems)
+    rows = read_csv_rows(text, file, SOURCE_COLUMNS, problems)
     sources: dict[str, Source] = {}
     for line, row in rows or []:
         item = f"row {line}"
         sid = row["source_id"]
         row_problems = []
         if not SOURCE_ID_PATTERN.match(sid):
-            row_problems.append(Problem(file, item, "source_id", f"{sid!r} is not an id like 'src-un-sc-822'"))
+            row_problems.append(row_problem(file, item, "source_id", f"{sid!r} is not an id like 'src-un-sc-822'"))
         elif sid in sources:
-            row_problems.append(Problem(file, item, "source_id", f"duplicate id {sid!r}"))
+            row_problems.append(row_problem(file, item, "source_id", f"duplicate id {sid!r}"))
         if not row["title"]:
-            row_problems.append(Problem(file, item, "title", "missing"))
+            row_problems.append(row_problem(file, item, "title", "missing"))
         if not (row["url"] or row["citation"]):
-            row_problems.append(Problem(file, item, "url", "a source needs a URL or a citation a reader can find"))
+            row_problems.append(row_problem(file, item, "url", "a source needs a URL or a citation a reader can find"))
         if row["url"] and not row["url"].lower().startswith(("http://", "https://")):
-            row_problems.append(Problem(file, item, "url", f"{row['url']!r}: only http(s) links are allowed"))
+            row_problems.append(row_problem(file, item, "url", f"{row['url']!r}: only http(s) links are allowed"))
         if row["perspective"] not in PERSPECTIVES:
-            row_problems.append(Problem(file, item, "perspective", f"{row['perspective']!r} is not one of {', '.join(PERSPECTIVES)}"))
+            row_problems.append(row_problem(file, item, "perspective", f"{row['perspective']!r} is not one of {', '.join(PERSPECTIVES)}"))
         problems += row_problems
         if not row_problems:
-            sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS})
+            sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS}, row=line)
         else:
             rejected.add(sid)
     return problems, sources
@@ -382,7 +432,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
     reported again.  With ``url_sources`` (a researcher's upload) a source may also be given as an
     http(s) URL instead of an id from sources.csv."""
     problems: list[Problem] = []
-    rows = _csv_rows(text, file, EVENT_COLUMNS, problems)
+    rows = read_csv_rows(text, file, EVENT_COLUMNS, problems)
     events: list[Event] = []
     seen: set[str] = set()
     for line, row in rows or []:
@@ -390,7 +440,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         row_problems: list[Problem] = []
 
         def bad(fieldname: str, message: str) -> None:
-            row_problems.append(Problem(file, item, fieldname, message))
+            row_problems.append(row_problem(file, item, fieldname, message))
 
         eid = row["event_id"]
         if not EVENT_ID_PATTERN.match(eid):
@@ -398,9 +448,11 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         elif eid in seen:
             bad("event_id", f"duplicate id {eid!r}")
         seen.add(eid)
-        date = _parse_date(row["date"])
-        if date is None:
-            bad("date", f"{row['date']!r} is not an ISO date (YYYY-MM-DD)")
+        date = None
+        try:
+            date = parse_date(row["date"], "date", in_history=False)
+        except ParseError as exc:
+            bad("date", str(exc))
         if row["date_precision"] not in DATE_PRECISIONS:
             bad("date_precision", f"{row['date_precision']!r} is not one of {', '.join(DATE_PRECISIONS)}")
         elif date and row["date_precision"] == "month" and date.day != 1:
@@ -410,6 +462,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         place_ids = tuple(p.strip() for p in row["place_ids"].split(";") if p.strip())
         if not place_ids:
             bad("place_ids", "no place given")
+        _check_repeats(place_ids, "place_ids", bad)
         for pid in place_ids:
             if pid not in places and pid not in rejected:
                 bad("place_ids", f"unknown place {pid!r}")
@@ -427,6 +480,7 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         source_ids = tuple(s.strip() for s in row["source_ids"].split(";") if s.strip())
         if not source_ids:
             bad("source_ids", "every event needs at least one source")
+        _check_repeats(source_ids, "source_ids", bad)
         for sid in source_ids:
             if url_sources and sid.lower().startswith(("http://", "https://")):
                 continue
@@ -457,6 +511,11 @@ def parse_events(text: str, file: str, places: dict[str, Place], sources: dict[s
         events.append(Event(eid, date, row["date_precision"], place_ids, before, after, row["kind"], row["title"],
                             row["description"], source_ids, tuple(alt_dates), road_status, line, origin))
     return problems, events
+
+
+def _check_repeats(ids: tuple[str, ...], fieldname: str, bad) -> None:
+    for repeated in sorted({i for i in ids if ids.count(i) > 1}):
+        bad(fieldname, f"{repeated!r} is listed {ids.count(repeated)} times")
 
 
 def check_event_consistency(catalog: Catalog, file: str, events: Iterable[Event] | None = None) -> list[Problem]:
@@ -561,16 +620,83 @@ def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         if text is not None:
             event_problems, events = parse_events(text, "geodata/events.csv", places, sources, rejected=rejected)
             problems += event_problems
-    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources)
+    confirmations = []
+    if (directory / "confirmations.csv").exists():
+        text = read_text(directory / "confirmations.csv", CONFIRMATIONS_FILE, problems)
+        if text is not None:
+            confirmation_problems, confirmations = parse_confirmations(text)
+            problems += confirmation_problems
+    front_lines: tuple[FrontLine, ...] = ()
+    if (directory / "front_lines.geojson").exists():
+        line_problems, front_lines = parse_front_lines(directory / "front_lines.geojson", places, sources)
+        problems += line_problems
+    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources,
+                      confirmations=tuple(confirmations), front_lines=front_lines)
     if not problems:
         problems += check_event_consistency(catalog, "geodata/events.csv")
+    if not problems:  # one root cause, one message: a rejected row would look unsourced here
+        problems += check_claims(catalog)
     return catalog, problems
 
 
 def load_catalog(directory: Path | str = GEODATA_DIR) -> Catalog:
-    """Load and validate every geodata file; raise :class:`CatalogError` on any problem."""
+    """Load and validate every geodata file; raise :class:`CatalogError` on any problem that
+    makes the data unusable (the sourcing rules are enforced by ``karabakh-map validate``)."""
     catalog, problems = validate_directory(Path(directory))
-    if problems:
-        raise CatalogError(problems)
+    # A sourcing problem fails `karabakh-map validate` but does not stop the map from loading.
+    blocking = [p for p in problems if not isinstance(p, SourcingProblem)]
+    if blocking:
+        raise CatalogError(blocking)
     assert catalog is not None
     return catalog
+
+
+FRONT_LINE_ID = re.compile(r"^front-\d{4}(-\d{2}){0,2}[a-z0-9-]*$")
+
+
+def parse_front_lines(path: Path, places: dict[str, Place], sources: dict[str, Source]
+                      ) -> tuple[list[Problem], tuple[FrontLine, ...]]:
+    """Dated front lines: LineStrings with ``valid_from``/``valid_to``, the regions they divide
+    (``splits``) and their sources; each problem names the feature and field."""
+    file = "geodata/front_lines.geojson"
+    problems: list[Problem] = []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [Problem(file, "-", "file", f"not a readable GeoJSON FeatureCollection ({exc})")], ()
+    lines = []
+    for index, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        fid = feature.get("id") if isinstance(feature, dict) else None
+        item = fid if isinstance(fid, str) else f"feature {index}"
+        if not isinstance(props, dict) or not isinstance(fid, str) or not FRONT_LINE_ID.match(fid):
+            problems.append(Problem(file, item, "id", f"{fid!r} is not an id like 'front-1994' (or properties are missing)"))
+            continue
+        geometry = feature.get("geometry") or {}
+        coords = geometry.get("coordinates")
+        if geometry.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+            problems.append(Problem(file, item, "geometry", "must be a LineString of at least two positions"))
+            continue
+        try:
+            valid_from = dt.date.fromisoformat(str(props.get("valid_from")))
+            valid_to = dt.date.fromisoformat(str(props["valid_to"])) if props.get("valid_to") else None
+        except ValueError:
+            problems.append(Problem(file, item, "valid_from", "valid_from/valid_to must be ISO dates (YYYY-MM-DD)"))
+            continue
+        if valid_to is not None and valid_to < valid_from:
+            problems.append(Problem(file, item, "valid_to", f"{valid_to} is before valid_from {valid_from}"))
+        splits = tuple(props.get("splits") or ())
+        for rid in splits:
+            if rid not in places or places[rid].layer != "region":
+                problems.append(Problem(file, item, "splits", f"{rid!r} is not a region"))
+        for sid in props.get("source_ids") or ():
+            if sid not in sources:
+                problems.append(Problem(file, item, "source_ids", f"unknown source {sid!r}"))
+        try:
+            line = shape(geometry)
+        except (ValueError, TypeError, AttributeError) as exc:
+            problems.append(Problem(file, item, "geometry", f"unreadable ({exc})"))
+            continue
+        lines.append(FrontLine(fid, str(props.get("title", "")), valid_from, valid_to, splits, line, props))
+    return problems, tuple(sorted(lines, key=lambda line: (line.valid_from, line.id)))

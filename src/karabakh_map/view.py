@@ -9,13 +9,13 @@ exception.  ``view_to_params`` is the inverse, so a view survives a round trip t
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, replace
 from typing import Mapping
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from karabakh_map.catalog import HISTORY_START, Catalog, UnknownPlace, history_end
+from karabakh_map.catalog import Catalog, UnknownPlace
 from karabakh_map.names import NAME_MODES
+from karabakh_map.parsing import ParseError, parse_date, parse_integer, parse_number, shown
 
 DEFAULT_DATE = dt.date(2020, 11, 10)
 DEFAULT_LAT, DEFAULT_LON, DEFAULT_ZOOM = 39.85, 46.55, 8
@@ -51,58 +51,43 @@ def _first(value) -> str:
     return str(value)
 
 
-def _shown(value: str) -> str:
-    return value if len(value) <= 40 else value[:37] + "..."
-
-
 def parse_view(params: Mapping[str, object], catalog: Catalog) -> tuple[View, list[str]]:
     view, notices = View(), []
     if "date" in params:
-        text = _first(params["date"]).strip()
         try:
-            if len(text) != 10:
-                raise ValueError
-            date = dt.date.fromisoformat(text)
-            if not HISTORY_START <= date <= history_end():
-                notices.append(f"Date {text} is outside {HISTORY_START} to {history_end()}; showing {DEFAULT_DATE}.")
-            else:
-                view = replace(view, date=date)
-        except ValueError:
-            notices.append(f"Unrecognised date {_shown(text)!r} (use YYYY-MM-DD); showing {DEFAULT_DATE}.")
+            view = replace(view, date=parse_date(_first(params["date"]), "date"))
+        except ParseError as exc:
+            notices.append(f"{exc}; showing {DEFAULT_DATE}.")
     if "place" in params:
         text = _first(params["place"]).strip()
         if text:
             try:
                 if len(text) > MAX_PARAM_LENGTH:
                     raise UnknownPlace(text)
-                view = replace(view, place=catalog.resolve(text).id)
+                view = replace(view, place=catalog.resolve(text, view.date).id)
+                others = catalog.also_matches(text, view.date)
+                if others:
+                    listed = ", ".join(f"{p.names.en} ({p.id})" for p in others)
+                    notices.append(f"{shown(text)!r} also matches {listed}; showing {view.place}.")
             except UnknownPlace:
-                notices.append(f"Unknown place {_shown(text)!r}; no place selected.")
+                notices.append(f"Unknown place {shown(text)!r}; no place selected.")
     if "names" in params:
         text = _first(params["names"]).strip()
         if text in NAME_MODES:
             view = replace(view, names=text)
         else:
-            notices.append(f"Unknown names option {_shown(text)!r} (use both, az or hy); showing both.")
-    for key, low_high, default in (("lat", LAT_RANGE, DEFAULT_LAT), ("lon", LON_RANGE, DEFAULT_LON)):
+            notices.append(f"Unknown names option {shown(text)!r} (use both, az or hy); showing both.")
+    for key, (low, high), default in (("lat", LAT_RANGE, DEFAULT_LAT), ("lon", LON_RANGE, DEFAULT_LON)):
         if key in params:
-            text = _first(params[key]).strip()
             try:
-                value = float(text)
-                if not math.isfinite(value) or not low_high[0] <= value <= low_high[1]:
-                    raise ValueError
-                view = replace(view, **{key: round(value, 5)})
-            except ValueError:
-                notices.append(f"Invalid {key} {_shown(text)!r} (expected {low_high[0]} to {low_high[1]}); using {default}.")
+                view = replace(view, **{key: round(parse_number(_first(params[key]), key, low, high), 5)})
+            except ParseError as exc:
+                notices.append(f"{exc}; using {default}.")
     if "zoom" in params:
-        text = _first(params["zoom"]).strip()
         try:
-            value = int(text)
-            if not ZOOM_RANGE[0] <= value <= ZOOM_RANGE[1]:
-                raise ValueError
-            view = replace(view, zoom=value)
-        except ValueError:
-            notices.append(f"Invalid zoom {_shown(text)!r} (expected {ZOOM_RANGE[0]} to {ZOOM_RANGE[1]}); using {DEFAULT_ZOOM}.")
+            view = replace(view, zoom=parse_integer(_first(params["zoom"]), "zoom", *ZOOM_RANGE))
+        except ParseError as exc:
+            notices.append(f"{exc}; using {DEFAULT_ZOOM}.")
     return view, notices
 
 

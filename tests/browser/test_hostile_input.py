@@ -64,6 +64,6 @@ def test_hostile_query_string_is_shown_literally(app_url, page):
     alert.first.wait_for(timeout=60_000)
     notices = " ".join(alert.all_inner_texts())
     assert "Unknown place '<img src=x onerror=window.__pwned=4>'" in notices
-    assert "Unrecognised date '<script>window.__pwned=5</script>'" in notices
+    assert "Invalid date '<script>window.__pwned=5</script>'" in notices
     page.wait_for_timeout(1000)
     assert pwned(page) == [] and dialogs == []

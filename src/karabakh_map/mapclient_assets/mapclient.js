@@ -113,6 +113,10 @@
       return stateAt(zone.f, iso).c;
     }
 
+    function zoneShown(zone, iso) { // zones of one front-line period carry from/to
+      return (!zone.from || zone.from <= iso) && (!zone.to || iso <= zone.to);
+    }
+
     function zoneClaimed(zone, iso) {
       return zone.t ? false : Boolean(stateAt(zone.f, iso).st);
     }
@@ -145,19 +149,51 @@
       return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
     }
 
+    // names.ADMIN_WORDS: "Aghdam District", "Füzuli rayonu" ask for the district only.
+    const ADMIN_WORDS = new Set(["district", "rayonu", "rayon", "raion", "rajon", "region", "район", "շրջան"].map(fold));
+    const ADMIN_LAYERS = new Set(["district", "province", "region"]);
+
     function lookup(query) {
+      const keys = new Set([fold(query), foldAzerbaijani(query)]);
       const found = new Set();
-      for (const key of new Set([fold(query), foldAzerbaijani(query)])) {
+      for (const key of keys) {
         for (const id of NAME_INDEX.get(key) || []) found.add(id);
+      }
+      if (!found.size) {
+        for (const key of keys) {
+          const cut = key.lastIndexOf(" ");
+          if (cut <= 0 || !ADMIN_WORDS.has(key.slice(cut + 1))) continue;
+          for (const id of NAME_INDEX.get(key.slice(0, cut)) || []) {
+            if (ADMIN_LAYERS.has(id.split("-", 1)[0])) found.add(id);
+          }
+        }
       }
       return Array.from(found).sort(bySpecificity);
     }
 
-    /** Catalog.resolve: the place an id or any name variant refers to, or null. */
-    function resolvePlace(query) {
+    /** Catalog.matches: every place a query can mean, the one resolvePlace gives first; with a
+     *  date, the route of a road in use that day comes first. */
+    function matchPlaces(query, iso) {
       const text = (query || "").trim();
-      if (PLACES.has(text)) return text;
-      return lookup(text)[0] || null;
+      if (PLACES.has(text)) return [text];
+      const found = lookup(text);
+      if (!iso || !found.some((id) => PLACES.get(id).layer === "road")) return found;
+      const key = (id) => {
+        const place = PLACES.get(id);
+        if (place.layer !== "road") return [1, 0];
+        const start = place.from ? isoToDay(place.from) : -Infinity;
+        const end = place.to ? isoToDay(place.to) : Infinity;
+        const at = isoToDay(iso);
+        if (start <= at && at <= end) return [0, -start];
+        return [2, at < start ? start - at : at - end];
+      };
+      return found.map((id, i) => [key(id), i, id])
+        .sort((a, b) => a[0][0] - b[0][0] || a[0][1] - b[0][1] || a[1] - b[1]).map((x) => x[2]);
+    }
+
+    /** Catalog.resolve: the place an id or any name variant refers to, or null. */
+    function resolvePlace(query, iso) {
+      return matchPlaces(query, iso)[0] || null;
     }
 
     /** NameIndex.search: places whose names match, start with or contain the query. */
@@ -216,10 +252,13 @@
       const notices = [];
       if (params.has("date")) {
         const text = params.get("date").trim();
-        if (Array.from(text).length !== 10 || !isIsoDate(text)) {
-          notices.push(`Unrecognised date ${pyRepr(shown(text))} (use YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+        // the words of karabakh_map/parsing.py
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+          notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD); showing ${DEFAULTS.date}.`);
+        } else if (!isIsoDate(text)) {
+          notices.push(`Invalid date ${pyRepr(shown(text))} (expected YYYY-MM-DD, a day that exists); showing ${DEFAULTS.date}.`);
         } else if (text < START || text > END) {
-          notices.push(`Date ${text} is outside ${START} to ${END}; showing ${DEFAULTS.date}.`);
+          notices.push(`Invalid date ${pyRepr(shown(text))} (expected a date from ${START} to ${END}); showing ${DEFAULTS.date}.`);
         } else {
           view.date = text;
         }
@@ -227,9 +266,16 @@
       if (params.has("place")) {
         const text = params.get("place").trim();
         if (text) {
-          const id = Array.from(text).length > RANGES.maxParamLength ? null : resolvePlace(text);
-          if (id) view.place = id;
-          else notices.push(`Unknown place ${pyRepr(shown(text))}; no place selected.`);
+          const found = Array.from(text).length > RANGES.maxParamLength ? [] : matchPlaces(text, view.date);
+          if (found.length) {
+            view.place = found[0];
+            if (found.length > 1) {
+              const listed = found.slice(1).map((id) => `${PLACES.get(id).names.en} (${id})`).join(", ");
+              notices.push(`${pyRepr(shown(text))} also matches ${listed}; showing ${view.place}.`);
+            }
+          } else {
+            notices.push(`Unknown place ${pyRepr(shown(text))}; no place selected.`);
+          }
         }
       }
       if (params.has("names")) {
@@ -271,7 +317,7 @@
       return params.toString();
     }
 
-    return { PLACES, START, END, stateAt, zoneController, zoneClaimed, roadVisible, peacekeepingShape,
+    return { PLACES, START, END, stateAt, zoneController, zoneShown, zoneClaimed, roadVisible, peacekeepingShape,
       previousEventDate, nextEventDate, resolvePlace, searchPlaces, parseView, viewToQuery, pyRepr, round5 };
   }
 
@@ -377,7 +423,7 @@
       const pane = map.createPane("km-" + name);
       pane.style.zIndex = String(410 + i);
       if (name === "labels" || name === "selection") pane.style.pointerEvents = "none";
-      if (name !== "labels") renderers[name] = L.canvas({ pane: "km-" + name, padding: 0.5, tolerance: 3 });
+      if (name !== "labels") renderers[name] = L.canvas({ pane: "km-" + name, tolerance: 3 });
     });
 
     /** A diagonal hatch as a canvas tile: the fill pattern of contested and claimed areas. */
@@ -445,8 +491,7 @@
         `This part: ${LABELS[engine.zoneController(zone, state.date)]}${engine.zoneClaimed(zone, state.date) ? " (claimed)" : ""}`,
         `${PLACES.get(zone.region).kind}: ${shareText(engine.stateAt(zone.region, state.date))}`]);
       layer.on("click", () => select(zone.region, "click"));
-      groups.zones.addLayer(layer);
-      return { zone, layer, key: null };
+      return { zone, layer, key: null, shown: false };
     });
 
     const pkStyle = DATA.peacekeepingStyle;
@@ -522,6 +567,13 @@
     // ---------------------------------------------------------------- painting a date
     function restyle(iso) {
       for (const item of zoneLayers) {
+        const shown = engine.zoneShown(item.zone, iso);
+        if (shown !== item.shown) {
+          item.shown = shown;
+          if (shown) groups.zones.addLayer(item.layer);
+          else groups.zones.removeLayer(item.layer);
+        }
+        if (!shown) continue;
         const controller = engine.zoneController(item.zone, iso);
         const claimed = engine.zoneClaimed(item.zone, iso);
         const key = controller + (claimed ? "*" : "");
@@ -601,7 +653,7 @@
     function setDate(iso, reason) {
       const next = clampDate(iso);
       if (OPTIONS.serverPaint && reason !== null) { // the baseline: ask the server, paint its answer
-        post({ type: "date", date: next, reason });
+        post({ type: "date", date: next, reason: reason === "drag" || reason === "play" ? "step" : reason });
         return;
       }
       const changed = next !== state.date;
@@ -639,10 +691,13 @@
       const place = PLACES.get(placeId);
       if (!place || !place.geometry) return;
       const size = map.getSize();
-      const legendBox = legendNode.open ? legendNode.getBoundingClientRect() : { width: 0 };
+      const mapBox = container.getBoundingClientRect();
+      const legendBox = legendNode.getBoundingClientRect();
       const timeBox = timeNode.getBoundingClientRect();
+      const margin = 28; // the selection ring and a little air
       const topLeft = L.point(60, 40);
-      const bottomRight = L.point(Math.min(legendBox.width + 24, size.x / 2), Math.min(timeBox.height + 24, size.y / 2));
+      const bottomRight = L.point(Math.min(mapBox.right - legendBox.left + margin, size.x / 2),
+        Math.min(mapBox.bottom - timeBox.top + margin, size.y * 0.6));
       if (place.layer === "settlement") {
         const [lon, lat] = place.geometry;
         map.panInside([lat, lon], { paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: false });
@@ -659,7 +714,7 @@
       state.place = next;
       drawSelection();
       flushRenderers();
-      if (next && reason !== "click") panToPlace(next);
+      if (next && reason !== "click" && reason !== "link") panToPlace(next);
       if (reason !== "host") post({ type: "select", place_id: next });
       clearButton.hidden = !next;
       if (standalone) renderPanel();
@@ -668,7 +723,7 @@
 
     // ---------------------------------------------------------------- legend (collapsible)
     const legendNode = el("details", { class: "km-legend" }, el("summary", { class: "km-legend-title", text: "Legend" }));
-    legendNode.open = window.matchMedia("(min-width: 700px)").matches && !OPTIONS.legendClosed;
+    legendNode.open = window.matchMedia("(min-width: 700px)").matches; // folded on a phone
     function swatch(c, kind) {
       const node = el("span", { class: "km-swatch", "data-controller": c });
       const tile = kind === "claimed" ? tiles[c].claimed : tiles[c].plain;
@@ -710,8 +765,10 @@
 
     // ---------------------------------------------------------------- the time control
     const dateStamp = el("div", { class: "km-date-stamp", "aria-hidden": "true" });
-    const prevButton = el("button", { type: "button", id: "prev-event", title: "The previous recorded event", text: "◀ Prev" });
-    const nextButton = el("button", { type: "button", id: "next-event", title: "The next recorded event", text: "Next ▶" });
+    const prevButton = el("button", { type: "button", id: "prev-event", title: "The previous recorded event",
+      "aria-label": "Previous event" }, "◀", el("span", { class: "km-wide", text: " Prev" }));
+    const nextButton = el("button", { type: "button", id: "next-event", title: "The next recorded event",
+      "aria-label": "Next event" }, el("span", { class: "km-wide", text: "Next " }), "▶");
     const playButton = el("button", { type: "button", id: "play", "aria-pressed": "false", text: "▶ Play" });
     const speedSelect = el("select", { id: "play-speed", "aria-label": "Play speed" },
       el("option", { value: "event", text: "by event" }), el("option", { value: "month", text: "by month" }),
@@ -912,8 +969,13 @@
     map.on("moveend", () => {
       const center = map.getCenter();
       const ranges = DATA.ranges;
-      state.lat = Math.min(Math.max(engine.round5(center.lat), ranges.lat[0]), ranges.lat[1]);
-      state.lon = Math.min(Math.max(engine.round5(center.lng), ranges.lon[0]), ranges.lon[1]);
+      // Leaflet rounds the centre to whole pixels: within a pixel of the view asked for, keep its
+      // numbers, so that a shared link gives back the very same link.
+      const drift = map.latLngToContainerPoint(center).distanceTo(map.latLngToContainerPoint([state.lat, state.lon]));
+      if (map.getZoom() !== state.zoom || drift > 1) {
+        state.lat = Math.min(Math.max(engine.round5(center.lat), ranges.lat[0]), ranges.lat[1]);
+        state.lon = Math.min(Math.max(engine.round5(center.lng), ranges.lon[0]), ranges.lon[1]);
+      }
       state.zoom = map.getZoom();
       window.clearTimeout(viewTimer);
       viewTimer = window.setTimeout(() => post({ type: "view", lat: state.lat, lon: state.lon, zoom: state.zoom }), 300);
@@ -958,6 +1020,11 @@
       renderSearch = standaloneUi.renderSearch;
       paintListeners.push(standaloneUi.onPaint);
       standaloneUi.showNotices(notices);
+      // the side panel took its share of the window: Leaflet must measure the map again
+      const wanted = [state.lat, state.lon, state.zoom];
+      map.invalidateSize({ animate: false, pan: false });
+      map.setView([wanted[0], wanted[1]], wanted[2], { animate: false });
+      [state.lat, state.lon, state.zoom] = wanted;
     }
 
     function buildStandalone() {
@@ -1133,7 +1200,11 @@
     // ---------------------------------------------------------------- start
     renderDateControls();
     setDate(state.date, null);
-    if (state.place) select(state.place, "url");
+    // a link that gives the view (lat, lon, zoom) keeps it exactly; otherwise the place is brought into view
+    const defaults = DATA.defaults;
+    const explicitView = standalone ? /[?&](lat|lon|zoom)=/.test(window.location.search)
+      : initial.lat !== defaults.lat || initial.lon !== defaults.lon || initial.zoom !== defaults.zoom;
+    if (state.place) select(state.place, explicitView ? "link" : "url");
     paintListeners.push(function ready(iso) {
       paintListeners.splice(paintListeners.indexOf(ready), 1);
       document.body.setAttribute("data-ready", "true");
@@ -1147,12 +1218,13 @@
       stateAt: engine.stateAt,
       zoneControllers: (iso) => Object.fromEntries(ZONES.map((z) => [z.id, engine.zoneController(z, iso)])),
       peacekeepingShown: () => shownPeacekeeping,
+      selectionRings: () => selection.getLayers().length,
       paintedFill: (placeId) => {
         const item = settlementLayers.find((s) => s.place.id === placeId);
         return item ? item.key : null;
       },
       zoneFill: (zoneId) => {
-        const item = zoneLayers.find((z) => z.zone.id === zoneId);
+        const item = zoneLayers.find((z) => z.zone.id === zoneId && z.shown);
         return item ? item.key : null;
       },
       fold, foldAzerbaijani,
