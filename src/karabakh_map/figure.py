@@ -118,10 +118,11 @@ class FigureContent:
 
 def figure_content(timeline: Timeline, date: dt.date, place: Place | None = None) -> FigureContent:
     snapshot = timeline.snapshot(date)
-    zones = timeline.map_zones()
-    controllers = timeline.zone_controllers(date)
-    status = {z.zone_id: snapshot[z.follows].status if z.follows in snapshot else "confirmed" for z in zones}
-    peacekeeping = frozenset(z for z, inside in timeline.zone_peacekeeping(date).items() if inside)
+    # Where front lines divide a district, each line period has its own zones: only that day's tile the map.
+    shown = {z.zone_id for z in timeline.map_zones(date)}
+    controllers = {z: c for z, c in timeline.zone_controllers(date).items() if z in shown}
+    status = {z: "claimed" if claimed else "confirmed" for z, claimed in timeline.zone_claimed(date).items() if z in shown}
+    peacekeeping = frozenset(z for z, inside in timeline.zone_peacekeeping(date).items() if inside and z in shown)
     return FigureContent(date, controllers, status, peacekeeping, snapshot, place,
                          _events_shown(timeline, snapshot, place))
 
@@ -388,8 +389,9 @@ def _draw_context(ax, layers: _Layers) -> None:
 
 
 def _draw_zones(ax, layers: _Layers, content: FigureContent) -> None:
-    zones = layers.zones.assign(controller=[content.zone_controller[z] for z in layers.zones["zone_id"]],
-                                status=[content.zone_status[z] for z in layers.zones["zone_id"]])
+    zones = layers.zones[layers.zones["zone_id"].isin(content.zone_controller.keys())]
+    zones = zones.assign(controller=[content.zone_controller[z] for z in zones["zone_id"]],
+                         status=[content.zone_status[z] for z in zones["zone_id"]])
     for controller in CONTROLLERS:
         colour, opacity = CONTROLLER_COLOURS[controller], CONTROLLER_OPACITY[controller]
         held = zones[(zones["controller"] == controller) & (zones["status"] != "claimed")]
