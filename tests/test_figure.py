@@ -248,3 +248,15 @@ def test_only_the_days_zones_are_drawn_so_front_line_periods_never_overlap(timel
     claimed = {z for z, status in content.zone_status.items() if status == "claimed"}
     assert claimed == {z for z, c in timeline.zone_claimed(date).items() if c and z in content.zone_controller}
     assert content.claimants_shown == ("azerbaijan",)
+
+
+def test_front_lines_are_drawn_only_while_they_stand(timeline):
+    def front_lines(date):
+        fig = figure.build_figure(timeline, d(date))
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        drawn = [line for line in fig.axes[0].get_lines() if line.get_gid() == "front-line"]
+        return drawn, any(label.startswith("Front line") for label in labels)
+
+    assert front_lines("1988-01-01") == ([], False)
+    drawn, in_legend = front_lines("2016-04-03")
+    assert drawn and in_legend

@@ -15,8 +15,9 @@ What a figure carries, and why
   ``zone_controllers``), in the colours of ``style.py`` so the print matches the screen.
   Contested zones are hatched; a zone whose change rests only on the gaining side's word
   (``PlaceState.status == "claimed"``) is hatched in the claimant's colour over a pale fill.
-* District outlines, the former NKAO (dotted), the 2020-2024 peacekeeping zone (dashed), the
-  roads that existed on the day styled by status, and the settlements (towns and cities named).
+* District outlines, the former NKAO (dotted), the front lines standing on the day, the 2020-2024
+  peacekeeping zone (dashed), the roads that existed on the day styled by status, and the
+  settlements (towns and cities named).
 * The offline context layer (``context.py``) beneath everything: no tiles, no network.
 * The date as the title, a legend of what is shown, a scale bar, the selected place ringed.
 * An attribution line naming Natural Earth, GeoNames and the sources of the changes shown: the
@@ -196,6 +197,8 @@ class _Layers:
     nkao: "geopandas.GeoDataFrame"
     roads: "geopandas.GeoDataFrame"
     settlements: "geopandas.GeoDataFrame"
+    front_lines: "geopandas.GeoDataFrame"
+    front_line_records: tuple
     bounds: tuple[float, float, float, float]
 
 
@@ -233,6 +236,8 @@ def _layers(timeline: Timeline) -> _Layers:
         roads=frame([{"id": r.id} for r in roads], [r.geometry for r in roads]),
         settlements=frame([{"id": s.id, "kind": s.kind, "label": s.names.label("both")} for s in settlements],
                           [s.geometry for s in settlements]),
+        front_lines=frame([{"id": line.id} for line in catalog.front_lines], [line.geometry for line in catalog.front_lines]),
+        front_line_records=tuple(catalog.front_lines),
         bounds=bounds,
     )
 
@@ -318,6 +323,7 @@ def build_figure(timeline: Timeline, date: dt.date, place: Place | None = None, 
     _draw_context(ax, layers)
     _draw_zones(ax, layers, content)
     _draw_outlines(ax, layers, content)
+    _draw_front_lines(ax, layers, content)
     _draw_roads(ax, layers, content)
     _draw_settlements(ax, layers, content)
     ax.set_xlabel("")  # geopandas labels the axes with the CRS's units; a map needs no axis titles
@@ -414,6 +420,21 @@ def _draw_outlines(ax, layers: _Layers, content: FigureContent) -> None:
     layers.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.55, zorder=4)
     if len(layers.nkao):
         layers.nkao.boundary.plot(ax=ax, color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)), zorder=4.6)
+
+
+FRONT_LINE_COLOUR = "#4A148C"  # deep purple: apart from every controller fill, road and outline colour
+
+
+def _draw_front_lines(ax, layers: _Layers, content: FigureContent) -> bool:
+    """The dated front lines standing on the day (``geodata/front_lines.geojson``); True if any."""
+    from matplotlib import patheffects
+
+    standing = layers.front_lines[[line.valid_on(content.date) for line in layers.front_line_records]]
+    halo = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.8)]
+    for geometry in standing.geometry:
+        for part in getattr(geometry, "geoms", [geometry]):
+            ax.plot(*part.xy, color=FRONT_LINE_COLOUR, linewidth=1.5, zorder=4.8, path_effects=halo, gid="front-line")
+    return len(standing) > 0
 
 
 def _road_dashes(dash_array: str | None, weight: float):
@@ -532,6 +553,8 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
         handles.append(Line2D([], [], color=style["color"], linewidth=style["weight"] * 0.45,
                               linestyle=_road_dashes(style["dashArray"], style["weight"]),
                               label=f"Road: {ROAD_STATUS_LABELS[status]}"))
+    if any(line.valid_on(content.date) for line in layers.front_line_records):
+        handles.append(Line2D([], [], color=FRONT_LINE_COLOUR, linewidth=1.5, label="Front line (traced from places either side held)"))
     handles.append(Line2D([], [], color="#333333", linewidth=0.55, label="District or province border"))
     if len(layers.nkao):
         handles.append(Line2D([], [], color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)),
