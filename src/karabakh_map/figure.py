@@ -47,7 +47,8 @@ from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, Place
 from karabakh_map.context import (CONTEXT_ATTRIBUTION, CONTEXT_BACKGROUND, CONTEXT_LABEL_COLOUR, CONTEXT_STYLE,
                                   context_layer)
 from karabakh_map.parsing import parse_date
-from karabakh_map.style import CONTROLLER_COLOURS, CONTROLLER_OPACITY, ROAD_STATUS_LABELS, ROAD_STYLES
+from karabakh_map.style import (CONTROLLER_COLOURS, CONTROLLER_OPACITY, NKAO_STYLE, PEACEKEEPING_STYLE, ROAD_STATUS_LABELS,
+                                ROAD_STYLES)
 from karabakh_map.timeline import EQUAL_AREA, PlaceState, Timeline
 
 if TYPE_CHECKING:
@@ -412,14 +413,16 @@ def _draw_zones(ax, layers: _Layers, content: FigureContent) -> None:
                          linewidth=0.3, zorder=3.1)
     if content.peacekeeping_zones:
         inside = zones[zones["zone_id"].isin(content.peacekeeping_zones)].dissolve()
-        inside.boundary.plot(ax=ax, color=CONTROLLER_COLOURS["russian_peacekeepers"], linewidth=1.6,
-                             linestyle=(0, (5, 3)), zorder=4.5)
+        inside.boundary.plot(ax=ax, color=PEACEKEEPING_STYLE["color"], linewidth=PEACEKEEPING_STYLE["weight"] * 0.5,
+                             linestyle=_road_dashes(PEACEKEEPING_STYLE["dashArray"], PEACEKEEPING_STYLE["weight"]),
+                             zorder=4.9)  # above the front line it often runs along
 
 
 def _draw_outlines(ax, layers: _Layers, content: FigureContent) -> None:
     layers.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.55, zorder=4)
     if len(layers.nkao):
-        layers.nkao.boundary.plot(ax=ax, color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)), zorder=4.6)
+        layers.nkao.boundary.plot(ax=ax, color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.55,
+                                  linestyle=_road_dashes(NKAO_STYLE["dashArray"], NKAO_STYLE["weight"]), zorder=4.6)
 
 
 FRONT_LINE_COLOUR = "#4A148C"  # deep purple: apart from every controller fill, road and outline colour
@@ -438,6 +441,7 @@ def _draw_front_lines(ax, layers: _Layers, content: FigureContent) -> bool:
 
 
 def _road_dashes(dash_array: str | None, weight: float):
+    """A Leaflet ``dashArray`` (style.py) as a matplotlib dash pattern."""
     if not dash_array:
         return "solid"
     # Leaflet dash lengths are in px at the line's own weight; matplotlib's scale with linewidth
@@ -541,8 +545,9 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
         handles.append(Patch(facecolor=_rgba(colour, CLAIMED_FILL_OPACITY), edgecolor=colour, hatch=CLAIMED_HATCH,
                              linewidth=0.4, label=f"Claimed by {CONTROLLER_LABELS[claimant]}, not yet confirmed"))
     if content.peacekeeping_zones:
-        handles.append(Line2D([], [], color=CONTROLLER_COLOURS["russian_peacekeepers"], linewidth=1.6,
-                              linestyle=(0, (5, 3)), label="Russian peacekeeping zone (2020-2024)"))
+        handles.append(Line2D([], [], color=PEACEKEEPING_STYLE["color"], linewidth=PEACEKEEPING_STYLE["weight"] * 0.5,
+                              linestyle=_road_dashes(PEACEKEEPING_STYLE["dashArray"], PEACEKEEPING_STYLE["weight"]),
+                              label="Russian peacekeeping zone (2020-2024)"))
     statuses = []
     for _, road in layers.roads.iterrows():
         state = content.snapshot.get(road["id"])
@@ -557,7 +562,8 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
         handles.append(Line2D([], [], color=FRONT_LINE_COLOUR, linewidth=1.5, label="Front line (traced from places either side held)"))
     handles.append(Line2D([], [], color="#333333", linewidth=0.55, label="District or province border"))
     if len(layers.nkao):
-        handles.append(Line2D([], [], color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)),
+        handles.append(Line2D([], [], color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.55,
+                              linestyle=_road_dashes(NKAO_STYLE["dashArray"], NKAO_STYLE["weight"]),
                               label="Former NKAO (Nagorno-Karabakh Autonomous Oblast)"))
     handles.append(Line2D([], [], marker="o", color="none", markerfacecolor="#BBBBBB", markeredgecolor="#111111",
                           markersize=5, label="Settlement in its holder's colour (towns named)"))
