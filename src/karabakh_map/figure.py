@@ -68,6 +68,10 @@ RING_RADIUS_M = 5500
 CONTESTED_HATCH = "///"
 CLAIMED_HATCH = "\\\\\\"
 CLAIMED_FILL_OPACITY = 0.18
+# As the map client draws them: white lines across the solid contested fill, broad lines in the
+# claimant's colour across a claim.
+CONTESTED_HATCH_COLOUR = (1.0, 1.0, 1.0, 0.6)
+CLAIMED_HATCH_WIDTH = 2.0
 TOWN_KINDS = ("city", "town")
 _SAVE_LOCK = threading.Lock()
 
@@ -405,12 +409,12 @@ def _draw_zones(ax, layers: _Layers, content: FigureContent) -> None:
         if len(held):
             held.plot(ax=ax, facecolor=_rgba(colour, opacity), edgecolor=_rgba(colour, opacity), linewidth=0.3, zorder=3)
             if controller == "contested":
-                held.plot(ax=ax, facecolor="none", edgecolor=_darker(colour), hatch=CONTESTED_HATCH, linewidth=0,
+                held.plot(ax=ax, facecolor="none", edgecolor=CONTESTED_HATCH_COLOUR, hatch=CONTESTED_HATCH, linewidth=0,
                           zorder=3.1)
         claimed = zones[(zones["controller"] == controller) & (zones["status"] == "claimed")]
         if len(claimed):
             claimed.plot(ax=ax, facecolor=_rgba(colour, CLAIMED_FILL_OPACITY), edgecolor=colour, hatch=CLAIMED_HATCH,
-                         linewidth=0.3, zorder=3.1)
+                         hatch_linewidth=CLAIMED_HATCH_WIDTH, linewidth=0.3, zorder=3.1)
     if content.peacekeeping_zones:
         inside = zones[zones["zone_id"].isin(content.peacekeeping_zones)].dissolve()
         inside.boundary.plot(ax=ax, color=PEACEKEEPING_STYLE["color"], linewidth=PEACEKEEPING_STYLE["weight"] * 0.5,
@@ -421,7 +425,7 @@ def _draw_zones(ax, layers: _Layers, content: FigureContent) -> None:
 def _draw_outlines(ax, layers: _Layers, content: FigureContent) -> None:
     layers.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.55, zorder=4)
     if len(layers.nkao):
-        layers.nkao.boundary.plot(ax=ax, color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.55,
+        layers.nkao.boundary.plot(ax=ax, color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.8,
                                   linestyle=_road_dashes(NKAO_STYLE["dashArray"], NKAO_STYLE["weight"]), zorder=4.6)
 
 
@@ -535,7 +539,7 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
     for controller in content.controllers_shown:
         colour = CONTROLLER_COLOURS[controller]
         if controller == "contested":
-            handles.append(Patch(facecolor=_rgba(colour, CONTROLLER_OPACITY[controller]), edgecolor=_darker(colour),
+            handles.append(Patch(facecolor=_rgba(colour, CONTROLLER_OPACITY[controller]), edgecolor=CONTESTED_HATCH_COLOUR,
                                  hatch=CONTESTED_HATCH, linewidth=0.4, label=CONTROLLER_LABELS[controller]))
         else:
             handles.append(Patch(facecolor=_rgba(colour, CONTROLLER_OPACITY[controller]), edgecolor=colour,
@@ -543,7 +547,7 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
     for claimant in content.claimants_shown:
         colour = CONTROLLER_COLOURS[claimant]
         handles.append(Patch(facecolor=_rgba(colour, CLAIMED_FILL_OPACITY), edgecolor=colour, hatch=CLAIMED_HATCH,
-                             linewidth=0.4, label=f"Claimed by {CONTROLLER_LABELS[claimant]}, not yet confirmed"))
+                             hatch_linewidth=CLAIMED_HATCH_WIDTH, linewidth=0.4, label=f"Claimed by {CONTROLLER_LABELS[claimant]}, not yet confirmed"))
     if content.peacekeeping_zones:
         handles.append(Line2D([], [], color=PEACEKEEPING_STYLE["color"], linewidth=PEACEKEEPING_STYLE["weight"] * 0.5,
                               linestyle=_road_dashes(PEACEKEEPING_STYLE["dashArray"], PEACEKEEPING_STYLE["weight"]),
@@ -562,7 +566,7 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
         handles.append(Line2D([], [], color=FRONT_LINE_COLOUR, linewidth=1.5, label="Front line (traced from places either side held)"))
     handles.append(Line2D([], [], color="#333333", linewidth=0.55, label="District or province border"))
     if len(layers.nkao):
-        handles.append(Line2D([], [], color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.55,
+        handles.append(Line2D([], [], color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.8,
                               linestyle=_road_dashes(NKAO_STYLE["dashArray"], NKAO_STYLE["weight"]),
                               label="Former NKAO (Nagorno-Karabakh Autonomous Oblast)"))
     handles.append(Line2D([], [], marker="o", color="none", markerfacecolor="#BBBBBB", markeredgecolor="#111111",
@@ -588,12 +592,6 @@ def _rgba(colour: str, alpha: float) -> tuple[float, float, float, float]:
     from matplotlib.colors import to_rgba
 
     return to_rgba(colour, alpha)
-
-
-def _darker(colour: str, factor: float = 0.6) -> tuple[float, float, float]:
-    from matplotlib.colors import to_rgb
-
-    return tuple(channel * factor for channel in to_rgb(colour))
 
 
 # ---------------------------------------------------------------- for the static export
