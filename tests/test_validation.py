@@ -17,7 +17,7 @@ from karabakh_map.cli import main
 from karabakh_map.validation import load_catalog, validate_directory
 
 SOURCES_HEADER = "source_id,title,author,publisher,date,url,citation,perspective\n"
-SOURCE_ROW = "src-test,A test source,Someone,Publisher,2020-01-01,https://example.org/a,,international\n"
+SOURCE_ROW = "src-test,A test source,Someone,Publisher,2020-01-01,https://example.org/a,,international_organisation\n"
 EVENTS_HEADER = ("event_id,date,date_precision,place_ids,controller_before,controller_after,kind,title,"
                  "description,source_ids,alt_dates,road_status\n")
 GOOD_EVENT = "ev-19920508-shusha,1992-05-08,day,settlement-shusha,azerbaijan,armenian_forces,capture,Shusha taken,,src-test,,\n"
@@ -336,3 +336,44 @@ def test_validate_command_passes_on_bundled_data(capsys):
     assert main(["validate"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and re.match(r"OK: 20 regions, \d+ settlements, 3 roads, \d+ events, \d+ sources", out)
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"coordinates": [47.5, 40.5]}, "geodata/settlements.geojson: settlement-shusha: geometry: point (47.5, 40.5) lies "),
+    ({"in_nkao": False}, "geodata/settlements.geojson: settlement-shusha: in_nkao: says False but the point is inside region-nkao"),
+    ({"district_id": "district-atlantis"}, "geodata/settlements.geojson: settlement-shusha: district_id: 'district-atlantis' is not a region id"),
+])
+def test_settlement_outside_its_district_or_the_nkao_is_reported(geodata_copy, change, expected):
+    data, feature = geodata_copy.feature("settlements.geojson", "settlement-shusha")
+    if "coordinates" in change:
+        feature["geometry"]["coordinates"] = change["coordinates"]
+    else:
+        feature["properties"].update(change)
+    geodata_copy.save("settlements.geojson", data)
+    _, problems = validate_directory(geodata_copy.dir)
+    messages = [str(p) for p in problems]
+    assert len(messages) == 1 and messages[0].startswith(expected), messages
+    if "coordinates" in change:  # measured on the equal-area projection, and more than the allowed precision
+        off_km = float(messages[0].split(" lies ")[1].split(" km")[0])
+        assert 50 < off_km < 150 and "(allowed: 3.5 km" in messages[0]
+
+
+def test_a_point_just_outside_its_district_within_the_stated_precision_is_accepted(geodata_copy):
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+
+    data, feature = geodata_copy.feature("settlements.geojson", "settlement-shusha")
+    catalog = load_catalog(geodata_copy.dir)
+    boundary = catalog.places["district-shusha"].geometry.boundary
+    here = Point(feature["geometry"]["coordinates"])
+    edge = nearest_points(boundary, here)[0]
+    # 0.01° (about 1 km) beyond the nearest boundary point, away from the district's inside
+    dx, dy = edge.x - here.x, edge.y - here.y
+    scale = 0.01 / max((dx * dx + dy * dy) ** 0.5, 1e-9)
+    outside = [round(edge.x + dx * scale, 6), round(edge.y + dy * scale, 6)]
+    assert not catalog.places["district-shusha"].geometry.covers(Point(outside))
+    feature["geometry"]["coordinates"] = outside
+    feature["properties"]["in_nkao"] = catalog.places["region-nkao"].geometry.covers(Point(outside))
+    geodata_copy.save("settlements.geojson", data)
+    _, problems = validate_directory(geodata_copy.dir)
+    assert [str(p) for p in problems if "settlement-shusha" in str(p) and "district" in str(p)] == []

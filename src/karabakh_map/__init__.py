@@ -10,7 +10,8 @@ use, so ``import karabakh_map`` stays cheap for the app and the CLI, which never
 
 __version__ = "0.1.0"
 
-_API = ("control_at", "control_zones", "area_held", "events", "history", "KarabakhError")
+_API = ("control_at", "control_zones", "area_held", "events", "history", "load_timeline", "KarabakhError",
+        "CatalogError", "UnknownPlace", "ParseError")
 _LOADING = ("load_catalog",)
 __all__ = [*_API, *_LOADING, "__version__"]
 

@@ -37,7 +37,6 @@ from shapely.geometry.base import BaseGeometry
 from karabakh_map.names import NameIndex, Names
 
 
-
 def bundled_dir(name: str) -> Path:
     """A data folder shipped with the package (an installed wheel), else the checkout's own."""
     packaged = resources.files("karabakh_map") / name
@@ -67,12 +66,11 @@ EVENT_KINDS = (
     "agreement", "other",
 )
 DATE_PRECISIONS = ("day", "month", "year")
+# Which side each perspective belongs to, and the claims rule, live in claims.py.
 PERSPECTIVES = (
     "official_azerbaijani", "official_armenian", "official_russian",
     "state_media_azerbaijani", "state_media_armenian", "state_media_turkish", "state_media_russian",
     "independent_media", "international_organisation", "scholarship", "encyclopedia",
-    # the first version's coarse labels, accepted until every row is reclassified
-    "azerbaijani", "armenian", "international", "scholarly", "russian", "journalistic",
 )
 
 # The range the map covers: from the start of the Karabakh movement to today.
@@ -157,12 +155,36 @@ class Source:
     url: str
     citation: str
     perspective: str
+    row: int = 0  # line in sources.csv, for messages
 
     @property
     def safe_url(self) -> str | None:
         """The URL if it is http(s); anything else (``javascript:``...) is never linked."""
         url = self.url.strip()
         return url if url.lower().startswith(("http://", "https://")) else None
+
+
+@dataclass(frozen=True)
+class FrontLine:
+    """A dated front line (geodata/front_lines.geojson): control zones are split along it while
+    it is valid.  ``splits`` names the regions it divides; where it follows a region boundary or
+    passes through a region held whole, it divides nothing.  A closed line encloses one side."""
+
+    id: str
+    title: str
+    valid_from: dt.date
+    valid_to: dt.date | None  # last day it stood; None: still standing
+    splits: tuple[str, ...]
+    geometry: BaseGeometry = field(repr=False, compare=False)
+    properties: Mapping[str, object] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def closed(self) -> bool:
+        coords = self.geometry.coords
+        return len(coords) > 3 and coords[0] == coords[-1]
+
+    def valid_on(self, date: dt.date) -> bool:
+        return self.valid_from <= date and (self.valid_to is None or date <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -193,7 +215,7 @@ class CatalogError(KarabakhError):
 class UnknownPlace(KarabakhError, LookupError):
     def __init__(self, query: str):
         self.query = query
-        super().__init__(f"unknown place: {query!r}")
+        super().__init__(f"unknown place {query!r}")
 
 
 @dataclass(frozen=True)
@@ -201,6 +223,9 @@ class Catalog:
     places: Mapping[str, Place]
     events: tuple[Event, ...]
     sources: Mapping[str, Source]
+    # rows of confirmations.csv (claims.Confirmation; claims.py sits above this module)
+    confirmations: tuple = ()
+    front_lines: tuple[FrontLine, ...] = ()
 
     @cached_property
     def name_index(self) -> NameIndex:
@@ -209,15 +234,38 @@ class Catalog:
     def place(self, place_id: str) -> Place:
         return self.places[place_id]
 
-    def resolve(self, query: str) -> Place:
-        """The place an id or any name variant refers to; raises :class:`UnknownPlace`."""
+    def matches(self, query: str, date: dt.date | None = None) -> tuple[Place, ...]:
+        """Every place an id or name variant can mean, the one :meth:`resolve` gives first.
+
+        A settlement comes before the district of the same name ("Aghdam" is the town).  With a
+        date, a road name shared by route variants ("Lachin corridor") puts the route in use on
+        that date first (on a switch day, the newer route)."""
         query = (query or "").strip()
         if query in self.places:
-            return self.places[query]
-        matches = self.name_index.lookup(query)
-        if not matches:
-            raise UnknownPlace(query)
-        return self.places[matches[0]]
+            return (self.places[query],)
+        found = [self.places[pid] for pid in self.name_index.lookup(query)]
+        if date is not None and any(p.layer == "road" for p in found):
+            def in_use(place: Place) -> tuple[int, int]:
+                if place.layer != "road":
+                    return (1, 0)
+                start, end = place.valid_from or dt.date.min, place.valid_to or dt.date.max
+                if start <= date <= end:
+                    return (0, -start.toordinal())  # the newest route in use
+                return (2, (start - date).days if date < start else (date - end).days)  # the nearest in time
+            found.sort(key=in_use)
+        return tuple(found)
+
+    def resolve(self, query: str, date: dt.date | None = None) -> Place:
+        """The place an id or any name variant refers to (on ``date``, for a road's route
+        variants); raises :class:`UnknownPlace`.  :meth:`also_matches` lists the others."""
+        found = self.matches(query, date)
+        if not found:
+            raise UnknownPlace((query or "").strip())
+        return found[0]
+
+    def also_matches(self, query: str, date: dt.date | None = None) -> tuple[Place, ...]:
+        """The other places a name can mean besides the one :meth:`resolve` gives."""
+        return self.matches(query, date)[1:]
 
     def search(self, query: str, limit: int = 20) -> list[Place]:
         return [self.places[pid] for pid in self.name_index.search(query, limit)]
@@ -284,7 +332,7 @@ class Catalog:
         """A new catalogue with extra (or, with ``replace``, only these) events."""
         combined = events if replace else (*self.events, *events)
         return Catalog(places=self.places, events=tuple(sorted(combined, key=event_order)),
-                       sources=self.sources)
+                       sources=self.sources, confirmations=self.confirmations, front_lines=self.front_lines)
 
 
 def event_order(event: Event) -> tuple:

@@ -2,8 +2,10 @@
 
     karabakh-map validate
     karabakh-map state --date 1993-08-01 --place Aghdam
+    karabakh-map state --date 1993-08-01 --format gpkg --out control.gpkg
     karabakh-map state --queries queries.csv          # CSV with columns place,date -> JSON lines
     karabakh-map events --place Shushi --from 1992-01-01 --to 1992-12-31
+    karabakh-map figure --date 1993-08-01 --place Aghdam --out aghdam-1993.png   # or .svg
     karabakh-map export --out site/
 
 Bad input (an unknown place, a malformed or out-of-range date, an unreadable file) exits 2 with
@@ -45,10 +47,10 @@ def read_input(path_text: str, what: str) -> bytes:
         raise BadInput(f"{what} {path_text} cannot be read: {exc.strerror or exc}") from None
 
 
-def place_argument(text: str, catalog: Catalog):
+def place_argument(text: str, catalog: Catalog, date: dt.date | None = None):
     if not text.strip():
         raise BadInput("--place is empty: give a place id or name, or leave --place out")
-    return catalog.resolve(text)
+    return catalog.resolve(text, date)
 
 
 def load(args) -> Catalog:
@@ -66,7 +68,14 @@ def load(args) -> Catalog:
 
 
 def cmd_validate(args) -> int:
+    from karabakh_map.claims import check_claims, source_warnings
+
     catalog = load(args)
+    for warning in source_warnings(catalog):
+        print(f"warning: {warning}", file=sys.stderr)
+    problems = check_claims(catalog)
+    if problems:
+        raise CatalogError(problems)
     counts = {layer: sum(1 for p in catalog.places.values() if p.layer == layer) for layer in ("region", "settlement", "road")}
     print(f"OK: {counts['region']} regions, {counts['settlement']} settlements, {counts['road']} roads, "
           f"{len(catalog.events)} events, {len(catalog.sources)} sources")
@@ -88,9 +97,21 @@ def cmd_state(args) -> int:
     if args.date is None:
         raise BadInput("--date is required (or --queries FILE)")
     date = parse_date(args.date, "date")
+    if args.format == "gpkg":
+        if not args.out:
+            raise BadInput("--format gpkg writes a file: give --out FILE.gpkg")
+        place_ids = [place_argument(args.place, catalog).id] if args.place is not None else None
+        Path(args.out).write_bytes(serialize.snapshot_gpkg(timeline, date, place_ids))
+        print(f"wrote {args.out}")
+        return 0
     if args.place is not None:
-        place = place_argument(args.place, catalog)
+        place = place_argument(args.place, catalog, date)
+        others = [p.id for p in catalog.also_matches(args.place, date)]
         record = serialize.state_record(catalog, timeline.state(place.id, date))
+        if others:
+            record["also_matches"] = others
+            if args.format != "json":
+                print(f"{args.place!r} also matches: {', '.join(others)}", file=sys.stderr)
         if args.format == "csv":
             sys.stdout.write(serialize.records_csv([record]))
         elif args.format == "geojson":
@@ -142,8 +163,11 @@ def _answer_queries(catalog: Catalog, timeline, path_text: str) -> int:
             date = parse_date(date_text, "date")
             if not place_text:
                 raise BadInput("place is empty")
-            place = catalog.resolve(place_text)
+            place = catalog.resolve(place_text, date)
             record = serialize.state_record(catalog, timeline.state(place.id, date))
+            others = [p.id for p in catalog.also_matches(place_text, date)]
+            if others:
+                record["also_matches"] = others
             record["query"] = query
         except (BadInput, UnknownPlace, ParseError) as exc:
             record = {"query": query, "error": _message(exc)}
@@ -194,6 +218,28 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_figure(args) -> int:
+    from karabakh_map import figure
+
+    catalog = load(args)
+    date = parse_date(args.date, "date")
+    place = catalog.resolve(args.place) if args.place else None
+    out = Path(args.out) if args.out else Path(figure.figure_filename(date, place))
+    fmt = out.suffix.lower().removeprefix(".")
+    if fmt not in figure.FORMATS:
+        raise BadInput(f"Invalid --out {shown(args.out)!r} (expected a file name ending in .png or .svg)")
+    if not out.parent.is_dir():
+        raise BadInput(f"Invalid --out {shown(args.out)!r} (expected a file in an existing folder)")
+    data = figure.render(_timeline(catalog), date, place, fmt=fmt)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"karabakh-map: figure failed: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({len(data):,} bytes)")
+    return 0
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, UnknownPlace):
         return f"unknown place {shown(exc.query)!r}"
@@ -215,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_events(sub.add_parser("state", help="who held a place (or every place) on a date"))
     p.add_argument("--date", help="YYYY-MM-DD")
     p.add_argument("--place", help="an id or any name variant, e.g. Shusha, Şuşa, Shushi")
-    p.add_argument("--format", choices=("json", "geojson", "csv"), default="json")
+    p.add_argument("--format", choices=("json", "geojson", "csv", "gpkg"), default="json")
+    p.add_argument("--out", help="the file to write (needed for --format gpkg, a GeoPackage)")
     p.add_argument("--queries", help="CSV with columns place,date; prints one JSON object per line")
     p.set_defaults(func=cmd_state)
     p = with_events(sub.add_parser("events", help="list events with their sources"))
@@ -224,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to")
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.set_defaults(func=cmd_events)
+    p = with_events(sub.add_parser("figure", help="a citable static map of one date (PNG or SVG)"))
+    p.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--place", help="a place to ring: an id or any name variant")
+    p.add_argument("--out", help="F.png or F.svg (default: karabakh-control-DATE[-PLACE].png here)")
+    p.set_defaults(func=cmd_figure)
     p = sub.add_parser("export", help="write a self-contained static site")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_export)

@@ -69,6 +69,21 @@ class Names:
 NAME_MODES = ("both", "az", "hy")
 
 
+# Words that, after a name, ask for the administrative unit: "Aghdam District", "Füzuli rayonu",
+# "Aghdam raion", "Agdam region", "Агдам район" (the Russian adjective form "Агдамский район" is not).
+ADMIN_WORDS = ("district", "rayonu", "rayon", "raion", "rajon", "region", "район", "շրջան")
+ADMIN_LAYERS = ("district", "province", "region")
+
+
+def _admin_base(folded: str) -> str | None:
+    """``"aghdam district" -> "aghdam"``: the name before a trailing administrative word."""
+    head, _, last = folded.rpartition(" ")
+    return head if head and last in _FOLDED_ADMIN_WORDS else None
+
+
+_FOLDED_ADMIN_WORDS = frozenset(fold(word) for word in ADMIN_WORDS)
+
+
 class NameIndex:
     """Finds place ids by any name variant."""
 
@@ -80,11 +95,19 @@ class NameIndex:
                 self._exact.setdefault(key, set()).add(place_id)
 
     def lookup(self, query: str) -> list[str]:
-        """Ids whose names match ``query`` exactly (after folding), most specific first."""
+        """Ids whose names match ``query`` exactly (after folding), most specific first.
+
+        A name followed by an administrative word ("Aghdam District", "Fuzuli rayonu") matches
+        only the districts, provinces and regions of that name."""
         keys = {fold(query), fold_azerbaijani(query)}
         found: set[str] = set()
         for key in keys:
             found |= self._exact.get(key, set())
+        if not found:
+            for key in keys:
+                base = _admin_base(key)
+                if base:
+                    found |= {pid for pid in self._exact.get(base, set()) if pid.split("-", 1)[0] in ADMIN_LAYERS}
         return sorted(found, key=_specificity)
 
     def search(self, query: str, limit: int = 20) -> list[str]:

@@ -41,7 +41,7 @@ import datetime as dt
 import math
 import re
 
-from karabakh_map.catalog import HISTORY_START, history_end
+from karabakh_map.catalog import HISTORY_START, KarabakhError, history_end
 
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 NUMBER_PATTERN = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -49,7 +49,7 @@ INTEGER_PATTERN = re.compile(r"[+-]?[0-9]+")
 SHOWN_LENGTH = 40
 
 
-class ParseError(ValueError):
+class ParseError(KarabakhError, ValueError):
     """A value that is not what its parameter or field needs; ``str()`` is the message to show."""
 
     def __init__(self, name: str, value: object, expected: str):

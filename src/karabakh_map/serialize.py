@@ -47,6 +47,8 @@ def state_record(catalog: Catalog, state: PlaceState) -> dict:
         "event_title": event.title if event else None,
         "source_ids": list(event.source_ids) if event else [],
         "in_peacekeeping_zone": state.in_peacekeeping_zone,
+        "status": state.status,  # "claimed" while only the gaining side says so (geodata/README.md)
+        "confirmed_on": state.confirmed_on.isoformat() if state.confirmed_on else None,
     }
     if state.share is not None:
         record["share"] = dict(state.share)
@@ -107,6 +109,15 @@ def records_csv(records: list[dict]) -> str:
 
 def snapshot_csv(timeline: Timeline, date: dt.date) -> str:
     return records_csv(snapshot_records(timeline, date))
+
+
+def snapshot_gpkg(timeline: Timeline, date: dt.date, place_ids: list[str] | None = None) -> bytes:
+    """Every place (or the given ones) on a day as a GeoPackage file's bytes: layers ``regions``,
+    ``settlements``, ``roads`` (the columns of :func:`karabakh_map.frames.control_frame`) and,
+    for the whole map, ``zones`` (:func:`karabakh_map.frames.zones_frame`)."""
+    from karabakh_map import frames  # geopandas and pyogrio load only when a GeoPackage is asked for
+
+    return frames.control_gpkg(timeline, date, place_ids)
 
 
 def flat_record(record: dict) -> dict:

@@ -4,14 +4,21 @@ The same rules serve the bundled geodata (``karabakh-map validate``), a research
 events CSV (the app's upload box, ``--events FILE``) and the test fixtures of broken files.
 
     >>> from karabakh_map.validation import load_catalog
-    >>> load_catalog().resolve("Agdam").id
-    'district-aghdam'
+    >>> load_catalog().resolve("Ağdam").id
+    'settlement-aghdam'
 
 This module sits between the data model and the engine: it imports :mod:`karabakh_map.catalog`
 (and names) only, never the timeline.  The replay of events that checks each
 ``controller_before`` is therefore its own small loop here (:func:`replay_problems`), not the
 engine's index, and ``load_catalog`` (read, check, raise :class:`CatalogError`) lives here
 rather than in catalog, which would otherwise have to import upward.
+
+The GeoJSON layers are parsed here from their text, not through GDAL: a fault must be named by
+feature and field (an unclosed ring, a clockwise exterior, seven decimals, a JSON syntax error's
+line and column), and GDAL normalises or rejects such input wholesale.  geopandas does the
+spatial work: the settlement-in-district check is one ``sjoin``, distances are measured after
+``to_crs`` into the equal-area CRS; and tests/test_api.py checks that GDAL (what QGIS and
+``geopandas.read_file`` use) reads every bundled layer to the same features.
 """
 
 from __future__ import annotations
@@ -30,8 +37,9 @@ from shapely.geometry import shape
 
 from karabakh_map.catalog import (
     CONTROLLERS, DATE_PRECISIONS, EQUAL_AREA_CRS, EVENT_KINDS, GEODATA_DIR, PERSPECTIVES, ROAD_STATUSES,
-    AlternativeDate, Catalog, CatalogError, Event, Place, Problem, Source, event_order, initial_controller,
+    AlternativeDate, Catalog, CatalogError, Event, FrontLine, Place, Problem, Source, event_order, initial_controller,
 )
+from karabakh_map.claims import CONFIRMATIONS_FILE, SourcingProblem, check_claims, parse_confirmations
 from karabakh_map.names import Names
 from karabakh_map.parsing import ParseError, parse_date
 
@@ -49,7 +57,7 @@ MAX_DECIMALS = 6
 MAX_FILE_BYTES = 20_000_000
 
 REGION_KINDS = ("oblast", "district", "province")
-SETTLEMENT_KINDS = ("city", "town", "village")
+SETTLEMENT_KINDS = ("city", "town", "village", "height", "position")  # height: a hill; position: held ground (Sev Lich)
 COORD_METHODS = ("geonames", "hand")
 NAME_FIELDS = ("name_en", "name_az", "name_hy", "name_hy_latn", "name_ru")
 
@@ -301,6 +309,13 @@ def check_settlements_in_districts(places: dict[str, Place], file: str, rejected
                              geometry=[r.geometry for r in regions], crs="EPSG:4326")
     covering = gpd.sjoin(points, areas, how="inner", predicate="covered_by")
     inside = set(zip(covering["settlement"], covering["region"]))
+    outside = [p for p in settlements if p.district_id not in rejected and p.district_id in places
+               and places[p.district_id].layer == "region" and (p.id, p.district_id) not in inside]
+    # how far each point outside its district lies: both sides projected once, distances in km
+    districts = gpd.GeoSeries([places[p.district_id].geometry for p in outside], crs="EPSG:4326")
+    points_outside = gpd.GeoSeries([p.geometry for p in outside], crs="EPSG:4326")
+    distances = districts.to_crs(EQUAL_AREA_CRS).distance(points_outside.to_crs(EQUAL_AREA_CRS)) / 1000
+    off_km = dict(zip((p.id for p in outside), distances))
     problems = []
     for place in settlements:
         district = places.get(place.district_id or "")
@@ -308,13 +323,11 @@ def check_settlements_in_districts(places: dict[str, Place], file: str, rejected
             continue
         if district is None or district.layer != "region":
             problems.append(Problem(file, place.id, "district_id", f"{place.district_id!r} is not a region id"))
-        elif (place.id, district.id) not in inside:
-            pair = gpd.GeoSeries([district.geometry, place.geometry], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
-            off_km = pair.iloc[0].distance(pair.iloc[1]) / 1000
+        elif place.id in off_km:
             allowed = float(district.properties.get("precision_km") or 0) + float(place.properties.get("coord_precision_km") or 0)
-            if off_km > allowed:
+            if off_km[place.id] > allowed:
                 problems.append(Problem(file, place.id, "geometry",
-                                        f"point {list(place.geometry.coords)[0]} lies {off_km:.1f} km outside its district "
+                                        f"point {list(place.geometry.coords)[0]} lies {off_km[place.id]:.1f} km outside its district "
                                         f"{district.id} (allowed: {allowed:g} km, the boundary's and the point's precision)"))
                 continue
         if place.properties.get("in_nkao") is not None and "region-nkao" in places:
@@ -404,7 +417,7 @@ def parse_sources(text: str, file: str, rejected: set[str] | None = None) -> tup
             row_problems.append(row_problem(file, item, "perspective", f"{row['perspective']!r} is not one of {', '.join(PERSPECTIVES)}"))
         problems += row_problems
         if not row_problems:
-            sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS})
+            sources[sid] = Source(**{c: row[c] for c in SOURCE_COLUMNS}, row=line)
         else:
             rejected.add(sid)
     return problems, sources
@@ -607,16 +620,83 @@ def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         if text is not None:
             event_problems, events = parse_events(text, "geodata/events.csv", places, sources, rejected=rejected)
             problems += event_problems
-    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources)
+    confirmations = []
+    if (directory / "confirmations.csv").exists():
+        text = read_text(directory / "confirmations.csv", CONFIRMATIONS_FILE, problems)
+        if text is not None:
+            confirmation_problems, confirmations = parse_confirmations(text)
+            problems += confirmation_problems
+    front_lines: tuple[FrontLine, ...] = ()
+    if (directory / "front_lines.geojson").exists():
+        line_problems, front_lines = parse_front_lines(directory / "front_lines.geojson", places, sources)
+        problems += line_problems
+    catalog = Catalog(places=places, events=tuple(sorted(events, key=event_order)), sources=sources,
+                      confirmations=tuple(confirmations), front_lines=front_lines)
     if not problems:
         problems += check_event_consistency(catalog, "geodata/events.csv")
+    if not problems:  # one root cause, one message: a rejected row would look unsourced here
+        problems += check_claims(catalog)
     return catalog, problems
 
 
 def load_catalog(directory: Path | str = GEODATA_DIR) -> Catalog:
-    """Load and validate every geodata file; raise :class:`CatalogError` on any problem."""
+    """Load and validate every geodata file; raise :class:`CatalogError` on any problem that
+    makes the data unusable (the sourcing rules are enforced by ``karabakh-map validate``)."""
     catalog, problems = validate_directory(Path(directory))
-    if problems:
-        raise CatalogError(problems)
+    # A sourcing problem fails `karabakh-map validate` but does not stop the map from loading.
+    blocking = [p for p in problems if not isinstance(p, SourcingProblem)]
+    if blocking:
+        raise CatalogError(blocking)
     assert catalog is not None
     return catalog
+
+
+FRONT_LINE_ID = re.compile(r"^front-\d{4}(-\d{2}){0,2}[a-z0-9-]*$")
+
+
+def parse_front_lines(path: Path, places: dict[str, Place], sources: dict[str, Source]
+                      ) -> tuple[list[Problem], tuple[FrontLine, ...]]:
+    """Dated front lines: LineStrings with ``valid_from``/``valid_to``, the regions they divide
+    (``splits``) and their sources; each problem names the feature and field."""
+    file = "geodata/front_lines.geojson"
+    problems: list[Problem] = []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [Problem(file, "-", "file", f"not a readable GeoJSON FeatureCollection ({exc})")], ()
+    lines = []
+    for index, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        fid = feature.get("id") if isinstance(feature, dict) else None
+        item = fid if isinstance(fid, str) else f"feature {index}"
+        if not isinstance(props, dict) or not isinstance(fid, str) or not FRONT_LINE_ID.match(fid):
+            problems.append(Problem(file, item, "id", f"{fid!r} is not an id like 'front-1994' (or properties are missing)"))
+            continue
+        geometry = feature.get("geometry") or {}
+        coords = geometry.get("coordinates")
+        if geometry.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+            problems.append(Problem(file, item, "geometry", "must be a LineString of at least two positions"))
+            continue
+        try:
+            valid_from = dt.date.fromisoformat(str(props.get("valid_from")))
+            valid_to = dt.date.fromisoformat(str(props["valid_to"])) if props.get("valid_to") else None
+        except ValueError:
+            problems.append(Problem(file, item, "valid_from", "valid_from/valid_to must be ISO dates (YYYY-MM-DD)"))
+            continue
+        if valid_to is not None and valid_to < valid_from:
+            problems.append(Problem(file, item, "valid_to", f"{valid_to} is before valid_from {valid_from}"))
+        splits = tuple(props.get("splits") or ())
+        for rid in splits:
+            if rid not in places or places[rid].layer != "region":
+                problems.append(Problem(file, item, "splits", f"{rid!r} is not a region"))
+        for sid in props.get("source_ids") or ():
+            if sid not in sources:
+                problems.append(Problem(file, item, "source_ids", f"unknown source {sid!r}"))
+        try:
+            line = shape(geometry)
+        except (ValueError, TypeError, AttributeError) as exc:
+            problems.append(Problem(file, item, "geometry", f"unreadable ({exc})"))
+            continue
+        lines.append(FrontLine(fid, str(props.get("title", "")), valid_from, valid_to, splits, line, props))
+    return problems, tuple(sorted(lines, key=lambda line: (line.valid_from, line.id)))
