@@ -202,12 +202,13 @@ def read_layer(path: Path) -> tuple[gpd.GeoDataFrame, list[dict]]:
             # GDAL warns of an unclosed ring before GEOS refuses it; the raw checks then name it
             warnings.simplefilter("ignore", RuntimeWarning)
             meta, table = pyogrio.read_arrow(path, DATE_AS_STRING="YES")
+            geometry_name = meta["geometry_name"] or "wkb_geometry"
+            # renamed in Arrow: cheaper than GeoDataFrame.rename_geometry
+            table = table.rename_columns(["geometry" if c == geometry_name else c for c in table.column_names])
             frame = gpd.GeoDataFrame.from_arrow(table)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, GEOSException, ValueError) as exc:
         raise LayerUnreadable(str(exc)) from exc
-    geometry_name = meta["geometry_name"] or "wkb_geometry"
-    frame = frame.rename_geometry("geometry")
-    records = table.drop_columns([geometry_name]).to_pylist()
+    records = table.drop_columns(["geometry"]).to_pylist()
     return frame, [{key: value for key, value in record.items() if value is not None} for record in records]
 
 
@@ -249,13 +250,16 @@ def read_feature_collection(path: Path, text: str, layer: str, file: str, reject
         return parse_feature_collection(text, layer, file, rejected)
     problems: list[Problem] = []
     places = []
-    for feature, geom, props in zip(data["features"], frame.geometry, records):
+    suspect = _suspect_shapes(frame.geometry.array, layer)
+    for index, (feature, geom, props) in enumerate(zip(data["features"], frame.geometry, records)):
         item = feature["id"]
         feature_problems = check_properties(props, layer, file, item)
         if geom is None:  # GDAL drops a geometry it cannot read: the JSON says why
             geom_problems, geom = check_geometry(feature.get("geometry"), layer, file, item)
-        else:
+        elif suspect[index]:
             geom_problems = check_shape(geom, layer, file, item)
+        else:
+            geom_problems = []
         feature_problems += geom_problems
         problems += feature_problems
         if feature_problems:
@@ -265,6 +269,28 @@ def read_feature_collection(path: Path, text: str, layer: str, file: str, reject
                       tuple(props.get("alt_names") or ()))
         places.append(Place(item, layer, props["kind"], names, geom, props))
     return problems, places
+
+
+def _suspect_shapes(geoms, layer: str) -> np.ndarray:
+    """Which geometries :func:`check_shape` must look at one by one: the whole layer's
+    coordinates, types and validity are tested at once, and every polygon has its rings'
+    orientation checked, so a clean point layer costs a few array operations."""
+    suspect = np.zeros(len(geoms), dtype=bool)
+    present = ~shapely.is_missing(geoms)
+    suspect[present] = ~np.isin(shapely.get_type_id(geoms[present]),
+                                [GEOMETRY_TYPE_IDS[t] for t in EXPECTED_GEOMETRY[layer]])
+    suspect[present] |= ~shapely.is_valid(geoms[present]) | shapely.is_empty(geoms[present])
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    lon, lat = coords[:, 0], coords[:, 1]
+    off = ~((BOUNDS[0] <= lon) & (lon <= BOUNDS[2]) & (BOUNDS[1] <= lat) & (lat <= BOUNDS[3]))
+    off |= (np.round(coords, MAX_DECIMALS) != coords).any(axis=1)
+    suspect[owner[off]] = True
+    if layer == "region":
+        suspect[present] = True
+    return suspect
+
+
+GEOMETRY_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPolygon": 6}
 
 
 def _position(xy) -> list[float]:
