@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python scripts/source_report.py               # the working tree
     PYTHONPATH=src python scripts/source_report.py --before REF   # also a git revision, e.g. main
+    PYTHONPATH=src python scripts/source_report.py --before d232046 --write   # update geodata/README.md
 
 For a revision, the perspective counts are its own labels as written; the control changes are
 classified with the *current* perspective of each source id (the ids are the same), so that
@@ -13,17 +14,23 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import csv
 import io
 import subprocess
 import sys
 from pathlib import Path
 
-from karabakh_map.catalog import GEODATA_DIR, PERSPECTIVES, Catalog
+from karabakh_map.catalog import GEODATA_DIR, PERSPECTIVES, Catalog, Source
 from karabakh_map.claims import ENCYCLOPEDIA, claim_statuses, parse_confirmations
 from karabakh_map.validation import load_catalog, parse_events
 
 ROOT = Path(__file__).resolve().parents[1]
+# The generated part of geodata/README.md: from the first table's title to the next section.
+# Rows removed from sources.csv since the audited revision, with the perspective they had.
+REMOVED_SOURCES = {"src-kiddle-nk-conflict": "encyclopedia", "src-ruwiki-gulistan-fortress": "encyclopedia",
+                   "src-pashayeva-2023": "official_azerbaijani", "src-huseynov-2023": "official_azerbaijani"}
+README_START, README_END = "Sources by perspective\n", "## Known inaccuracies"
 
 
 def git_file(ref: str, path: str) -> str | None:
@@ -92,7 +99,20 @@ def table(header: tuple[str, ...], rows: list[tuple]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", metavar="REF", help="a git revision to compare with (e.g. main)")
+    parser.add_argument("--write", action="store_true", help="replace the tables in geodata/README.md")
     args = parser.parse_args(argv)
+    if args.write:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = main([a for a in (argv if argv is not None else sys.argv[1:]) if a != "--write"])
+        if status:
+            return status
+        readme = GEODATA_DIR / "README.md"
+        text = readme.read_text(encoding="utf-8")
+        start, end = text.index(README_START), text.index(README_END)
+        readme.write_text(text[:start] + out.getvalue().strip() + "\n\n" + text[end:], encoding="utf-8")
+        print(f"updated {readme}")
+        return 0
 
     after = load_catalog(GEODATA_DIR)
     after_perspectives = perspective_counts((GEODATA_DIR / "sources.csv").read_text(encoding="utf-8"))
@@ -106,14 +126,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"source_report: {args.before} has no geodata/sources.csv and events.csv", file=sys.stderr)
             return 1
         before_perspectives = perspective_counts(sources_text)
+        sources = dict(after.sources)
+        for row in csv.DictReader(io.StringIO(sources_text)):
+            if row["source_id"] not in sources:  # a row removed since: its perspective in today's vocabulary
+                fields = {k: row.get(k, "") for k in ("source_id", "title", "author", "publisher", "date", "url",
+                                                      "citation")}
+                sources[row["source_id"]] = Source(**fields, perspective=REMOVED_SOURCES.get(row["source_id"], ""))
         problems, events = parse_events(_without_repeats(events_text), "geodata/events.csv", dict(after.places),
-                                        dict(after.sources), rejected=set())
+                                        sources, rejected=set())
         confirmations_text = git_file(args.before, "geodata/confirmations.csv")
         confirmations = parse_confirmations(confirmations_text)[1] if confirmations_text else []
         if problems:
             print(f"source_report: {len(problems)} event rows of {args.before} skipped (e.g. {problems[0]})",
                   file=sys.stderr)
-        before = Catalog(places=after.places, events=tuple(events), sources=after.sources,
+        before = Catalog(places=after.places, events=tuple(events), sources=sources,
                          confirmations=tuple(confirmations))
         before_rest = rest_on_counts(before)
         columns.append(f"before ({args.before})")

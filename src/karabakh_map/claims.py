@@ -47,7 +47,8 @@ Sourcing rules checked here as well (each problem names the file, row and field)
 * every source is *findable*: a URL whose path names a document (not a site's home page, a
   language root or a section index), or a ``citation`` giving the pages of a book or report;
 * (warnings only, :func:`source_warnings`) no two rows of sources.csv are the same document
-  (same URL), and every source is cited by an event, an alternative date or a confirmation.
+  (same URL), and every source is cited by an event, an alternative date, a confirmation or a
+  front line.
 
 A breach of the rules is a :class:`SourcingProblem`: ``karabakh-map validate`` fails on it, but
 ``load_catalog`` still returns the data, so the map stays usable while a citation is fixed.
@@ -360,8 +361,11 @@ def source_warnings(catalog: Catalog, sources_file: str = "geodata/sources.csv")
         cited.update(alt.source_id for alt in event.alt_dates)
     for confirmation in catalog.confirmations:
         cited.update(confirmation.source_ids)
+    for line in getattr(catalog, "front_lines", ()):
+        ids = line.properties.get("source_ids") or ()
+        cited.update(ids.split(";") if isinstance(ids, str) else ids)
     for sid in catalog.sources:
         if sid not in cited:
             problems.append(Problem(sources_file, _source_item(catalog, sid), "source_id",
-                                    f"{sid} is cited by no event, alternative date or confirmation"))
+                                    f"{sid} is cited by no event, alternative date, confirmation or front line"))
     return problems
