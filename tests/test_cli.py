@@ -201,7 +201,7 @@ def test_a_missing_file_is_one_line(run, tmp_path, option):
 
 
 def test_export_into_a_place_that_cannot_be_written_names_the_path(run, tmp_path):
-    (tmp_path / "data.js").mkdir()  # a directory where the export writes a file
+    (tmp_path / "index.html").mkdir()  # a directory where the export writes a file
     returncode, out, err = run("export", "--out", str(tmp_path))
     lines = err.strip().splitlines()
     assert returncode == 1 and len(lines) == 1 and "Traceback" not in err, err

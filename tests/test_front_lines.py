@@ -27,8 +27,10 @@ def test_the_dated_lines_exist_with_their_validity(catalog):
     assert lines["front-1994"].valid_from == d("1994-05-12")
     assert lines["front-1994"].valid_to == d("2020-09-26")
     assert lines["front-2020-11-10"].valid_from == d("2020-11-10")
-    assert lines["front-2020-11-10"].valid_to == d("2023-09-19")
-    assert lines["front-2020-11-10"].closed and not lines["front-1994"].closed
+    assert lines["front-2020-11-10"].valid_to == d("2022-08-29")
+    assert lines["front-2022-08-30"].valid_from == d("2022-08-30")
+    assert lines["front-2022-08-30"].valid_to == d("2023-09-19")
+    assert lines["front-2020-11-10"].closed and lines["front-2022-08-30"].closed and not lines["front-1994"].closed
 
 
 def test_geojson_is_rfc7946_with_six_decimals_and_stable_ids():
@@ -44,7 +46,8 @@ def test_geojson_is_rfc7946_with_six_decimals_and_stable_ids():
 def test_every_vertex_records_method_precision_and_fixing_places():
     with (ROOT / "geodata" / "curated" / "front_line_vertices.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert {r["line_id"] for r in rows} == {"front-1994", "front-2020-11-10", "front-2021-05", "front-2022-09"}
+    assert {r["line_id"] for r in rows} == {"front-1994", "front-2020-11-10", "front-2022-08-30", "front-2021-05",
+                                            "front-2022-09"}
     for row in rows:
         where = f"{row['line_id']} vertex {row['seq']}"
         assert row["method"], where
@@ -133,6 +136,15 @@ def test_the_2020_line_leaves_most_of_shusha_district_outside_the_armenian_held_
         assert zone_edge.contains(catalog.places[corridor_place].geometry), corridor_place
 
 
+def test_the_corridor_moves_to_the_2022_road_with_the_handover_of_lachin(catalog):
+    zone_edge = shapely.Polygon(line(catalog, "front-2022-08-30").geometry.coords)
+    for handed_over in ("settlement-lachin", "settlement-zabukh", "settlement-sus", "settlement-shusha"):
+        assert not zone_edge.contains(catalog.places[handed_over].geometry), handed_over
+    new_road = catalog.places["road-lachin-2022"].geometry
+    inside_azerbaijan = new_road.intersection(catalog.places["district-lachin"].geometry)
+    assert inside_azerbaijan.length > 0 and inside_azerbaijan.difference(zone_edge).length < 1e-6
+
+
 def test_the_lachin_corridor_is_a_narrow_strip_under_the_peacekeepers(timeline):
     share = timeline.share("district-lachin", d("2021-06-01"))
     assert 0 < share.get("russian_peacekeepers", 0) < 0.10, share
@@ -188,3 +200,14 @@ def test_a_province_is_not_painted_by_a_position_outside_its_pocket(timeline):
     held = timeline.area_by_controller(d("2021-01-01"))
     assert held == timeline.area_by_controller(d("2021-05-11"))
     assert not [z for z in timeline.map_zones(d("2021-01-01")) if z.region_id == "province-syunik"]
+
+
+@pytest.mark.parametrize("line_id, date", [("front-2020-11-10", d("2021-06-01")), ("front-2020-11-10", d("2022-06-01")),
+                                           ("front-2022-08-30", d("2023-01-01")), ("front-2022-08-30", d("2023-09-01"))])
+def test_the_zone_edge_encloses_exactly_the_places_not_held_by_azerbaijan(catalog, timeline, line_id, date):
+    edge = line(catalog, line_id)
+    zone = shapely.Polygon(edge.geometry.coords)
+    karabakh = {*edge.splits, "district-khojaly", "district-khankendi", "district-aghdam"}
+    wrong = [s.id for s in catalog.settlements if s.district_id in karabakh
+             and zone.contains(s.geometry) != (timeline.state(s.id, date).controller != "azerbaijan")]
+    assert wrong == [], date

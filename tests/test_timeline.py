@@ -150,3 +150,15 @@ def test_naive_and_indexed_agree_for_one_place(catalog, timeline):
 def test_snapshot_agrees_with_single_place_queries(catalog, timeline, date):
     snapshot = timeline.snapshot(date)
     assert snapshot == {pid: timeline.state(pid, date) for pid in catalog.places}
+
+
+def test_the_peacekeeping_zone_ends_for_handed_over_places_and_unused_roads(timeline):
+    """Issue 10: Lachin, Sus, Zabukh, the 1992 road, Lachin district and the NKAO stayed in the zone in 2025."""
+    for pid in ("settlement-lachin", "settlement-sus", "settlement-zabukh"):
+        assert timeline.state(pid, d("2022-08-25")).in_peacekeeping_zone, pid
+        assert not timeline.state(pid, d("2022-08-26")).in_peacekeeping_zone, pid  # handed over by the peacekeepers
+    assert timeline.state("road-lachin-1992", d("2021-06-01")).in_peacekeeping_zone
+    assert not timeline.state("road-lachin-1992", d("2023-01-01")).in_peacekeeping_zone  # the route no longer in use
+    for date in ("2024-06-12", "2025-01-01"):
+        assert not any(s.in_peacekeeping_zone for s in timeline.snapshot(d(date)).values()), date
+        assert not any(timeline.zone_peacekeeping(d(date)).values()), date

@@ -6,22 +6,30 @@ chart) takes its colours from here, so a reader sees the same Azerbaijan blue ev
 
 from __future__ import annotations
 
-# Okabe-Ito colours (safe for the common colour-vision deficiencies), chosen to differ in
-# lightness as well, so the sides stay apart in greyscale: dark blue, light orange, mid green.
+# Fills chosen so that every pair, blended on white at its opacity, differs by CIEDE2000 ΔE >= 20
+# for normal vision, under full protanopia, deuteranopia and tritanopia (Machado 2009), and in
+# greyscale (tests/test_style.py computes it with colour-science).  Greyscale is the binding
+# constraint: four fills need CIE L* of about 5, 37, 62 and 88, so the sides differ in lightness
+# first (dark blue, mid green, pale orange) and `contested`, the rarest state, takes the darkest
+# value and is also hatched on the map.
 CONTROLLER_COLOURS = {
-    "azerbaijan": "#0072B2",
-    "armenian_forces": "#E69F00",
-    "russian_peacekeepers": "#009E73",
-    "contested": "#CC79A7",
+    "azerbaijan": "#224983",
+    "armenian_forces": "#F9C27A",
+    "russian_peacekeepers": "#397A57",
+    "contested": "#1E0208",
 }
-# Fill opacities spread the blended greys evenly (about 0.50, 0.62, 0.74, 0.86 relative luminance
-# on a white background), so the four states also differ in greyscale print.
-CONTROLLER_OPACITY = {"azerbaijan": 0.6, "armenian_forces": 0.39, "russian_peacekeepers": 0.95, "contested": 0.59}
+CONTROLLER_OPACITY = {"azerbaijan": 0.91, "armenian_forces": 0.55, "russian_peacekeepers": 0.76, "contested": 0.95}
+# The fills are designed for (and the legend is drawn on) this background.
+MAP_BACKGROUND = "#ffffff"
+
+# Outlines drawn over the fills.
+PEACEKEEPING_STYLE = {"color": "#00A86B", "weight": 3, "dashArray": "8 6"}
+NKAO_STYLE = {"color": "#C0007A", "weight": 3, "dashArray": "1 6"}
 
 # Road statuses differ by dash pattern and weight, not only by colour.
 ROAD_STYLES = {
     "open": {"color": "#222222", "weight": 4, "dashArray": None},
-    "peacekeepers": {"color": "#009E73", "weight": 5, "dashArray": "10 6"},
+    "peacekeepers": {"color": "#00A86B", "weight": 5, "dashArray": "10 6"},
     "blockaded": {"color": "#D55E00", "weight": 6, "dashArray": "2 6"},
     "checkpoint": {"color": "#CC79A7", "weight": 5, "dashArray": "12 4 2 4"},
     "closed": {"color": "#777777", "weight": 3, "dashArray": "4 8"},

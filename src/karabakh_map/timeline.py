@@ -16,6 +16,11 @@ Model
   *control zones*, the Voronoi cells of its settlements clipped to the district (one part of a
   district with no settlement in it follows the district's own events).  A region's ``share`` is
   the area fraction of its zones held by each controller, in km² on an equal-area projection.
+* Where a dated front line (``catalog.front_lines``) divides a region, its zones follow the line:
+  the region is cut into pieces along it, and each piece holds the Voronoi cells of the region's
+  settlements on its side (a piece with none follows the nearest settlement on its side).  Such a
+  region has one set of zones per line period (``Zone.valid_from``/``valid_to``), and the
+  per-period area tables are precomputed, so a snapshot still costs one bisection per region.
 * The index holds, for every place, its sorted change dates; ``state`` is a binary search, so a
   snapshot of every place costs microseconds per place, whatever the number of events.
 """
@@ -218,7 +223,8 @@ class Timeline:
             if status_since and (since is None or status_since >= since):
                 since, event_id = status_since, status_event
             claim, confirmed_on = self._claims[place_id].at(date) if place_id in self._claims else CONFIRMED
-            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping, status, visible,
+            # a route no longer (or not yet) in use lies in no zone, whatever its last deployment said
+            return PlaceState(place_id, date, controller, since, event_id, None, peacekeeping and visible, status, visible,
                               claim, confirmed_on)
         if place_id in self._claims:
             claim, confirmed_on = self._claims[place_id].at(date)
@@ -474,7 +480,11 @@ class Timeline:
 
 def _peacekeeping_value(event: Event) -> str | None:
     """A deployment puts its places in the peacekeeping zone; a withdrawal takes them out (for a
-    place that was never in the zone, such as the 366th regiment's base in 1992, it changes nothing)."""
+    place that was never in the zone, such as the 366th regiment's base in 1992, it changes nothing).
+    A place the peacekeepers held themselves leaves the zone when they hand it over (Lachin, Sus and
+    Zabukh on 26 Aug 2022, when the corridor moved to the bypass road)."""
+    if event.controller_before == "russian_peacekeepers" and event.controller_after not in (None, "russian_peacekeepers"):
+        return "no"
     return {"deployment": "yes", "withdrawal": "no"}.get(event.kind)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from karabakh_map.catalog import Catalog, UnknownPlace
 from karabakh_map.names import NAME_MODES
@@ -114,3 +114,20 @@ def view_to_params(view: View) -> dict[str, str]:
 
 def share_link(base_url: str, view: View) -> str:
     return f"{base_url.rstrip('/')}/?{urlencode(view_to_params(view))}"
+
+
+def page_base(page_url: str | None, host: str | None = None) -> str:
+    """The address the reader is on, without its query string: the base of a share link.
+
+    ``page_url`` is the browser's own address (``st.context.url``); failing that, the request's
+    Host header.  A link built from either works wherever the app is served (localhost, a
+    company proxy, Community Cloud); only with neither is it a path-only link.
+    """
+    if page_url:
+        parts = urlsplit(page_url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    if host and all(ch.isalnum() or ch in ".-:[]" for ch in host):
+        scheme = "http" if host.split(":")[0] in ("localhost", "127.0.0.1") else "https"
+        return f"{scheme}://{host}"
+    return ""

@@ -17,7 +17,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_FRAME = 'iframe[data-testid="karabakh-map-frame"]'
 
 
 def free_port() -> int:
@@ -49,12 +49,18 @@ def start_streamlit(env_extra: dict | None = None, timeout: float = 90) -> tuple
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_server():
+    """The running app's URL and its log file (for warnings the page itself does not show)."""
     ARTIFACTS.mkdir(exist_ok=True)
     proc, url = start_streamlit()
-    yield url
+    yield url, ARTIFACTS / f"streamlit-{url.rsplit(':', 1)[1]}.log"
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")
