@@ -140,7 +140,9 @@ def test_claimed_zones_are_hatched_in_the_claimants_colour(timeline, monkeypatch
 
     def with_a_claim(tl, date, place=None):
         content = real(tl, date, place)
-        status = {z: ("claimed" if z == "zone-aghdam" else s) for z, s in content.zone_status.items()}
+        aghdam = {z.zone_id for z in tl.map_zones(date) if z.follows == "settlement-aghdam"}
+        assert aghdam
+        status = {z: ("claimed" if z in aghdam else s) for z, s in content.zone_status.items()}
         return dataclasses.replace(content, zone_status=status)
 
     monkeypatch.setattr(figure, "figure_content", with_a_claim)
@@ -236,3 +238,25 @@ def test_cli_a_file_that_cannot_be_written_exits_1_naming_it(tmp_path):
     result = run("--date", "1993-08-01", "--out", str(target))
     assert result.returncode == 1
     assert result.stderr.strip() == f"karabakh-map: figure failed: cannot write {target}: Is a directory"
+
+
+def test_only_the_days_zones_are_drawn_so_front_line_periods_never_overlap(timeline):
+    date = d("2020-11-09")
+    content = figure.figure_content(timeline, date)
+    assert set(content.zone_controller) == {z.zone_id for z in timeline.map_zones(date)}
+    assert len(timeline.map_zones()) > len(content.zone_controller)  # other periods exist and are left out
+    claimed = {z for z, status in content.zone_status.items() if status == "claimed"}
+    assert claimed == {z for z, c in timeline.zone_claimed(date).items() if c and z in content.zone_controller}
+    assert content.claimants_shown == ("azerbaijan",)
+
+
+def test_front_lines_are_drawn_only_while_they_stand(timeline):
+    def front_lines(date):
+        fig = figure.build_figure(timeline, d(date))
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        drawn = [line for line in fig.axes[0].get_lines() if line.get_gid() == "front-line"]
+        return drawn, any(label.startswith("Front line") for label in labels)
+
+    assert front_lines("1988-01-01") == ([], False)
+    drawn, in_legend = front_lines("2016-04-03")
+    assert drawn and in_legend

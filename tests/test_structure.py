@@ -110,7 +110,7 @@ def test_pip_install_dot_then_validate_from_another_folder(tmp_path):
 
 
 # Installed with another package's code path rather than imported by name.
-USED_WITHOUT_IMPORT = {"pyogrio": "geopandas' I/O engine (engine='pyogrio') for reading and writing layers"}
+USED_WITHOUT_IMPORT = {"pyarrow": "pyogrio.read_arrow, through which validation reads every layer"}
 
 
 def third_party_imports() -> set[str]:

@@ -377,3 +377,78 @@ def test_a_point_just_outside_its_district_within_the_stated_precision_is_accept
     geodata_copy.save("settlements.geojson", data)
     _, problems = validate_directory(geodata_copy.dir)
     assert [str(p) for p in problems if "settlement-shusha" in str(p) and "district" in str(p)] == []
+
+
+# ---------------------------------------------------------------- reading through GDAL
+
+def test_the_bundled_layers_are_read_once_each_through_gdal_and_never_the_raw_way(monkeypatch):
+    from karabakh_map import validation
+
+    read = []
+    real_read_layer = validation.read_layer
+
+    def counting_read_layer(path):
+        read.append(path.name)
+        return real_read_layer(path)
+
+    def no_raw_path(*args, **kwargs):
+        raise AssertionError("the raw-JSON path is only for what GDAL cannot read")
+
+    monkeypatch.setattr(validation, "read_layer", counting_read_layer)
+    monkeypatch.setattr(validation, "parse_feature_collection", no_raw_path)
+    catalog, problems = validate_directory(GEODATA_DIR)
+    assert [p for p in problems if not str(p).startswith("geodata/sources.csv")] == []
+    assert sorted(read) == ["front_lines.geojson", "regions.geojson", "roads.geojson", "settlements.geojson"]
+    assert len(catalog.front_lines) >= 1
+
+
+def test_places_hold_the_geometries_and_properties_gdal_read(catalog):
+    from karabakh_map.validation import read_layer
+
+    frame, records = read_layer(GEODATA_DIR / "settlements.geojson")
+    assert frame.crs.to_epsg() == 4326
+    assert list(frame["id"]) == [r["id"] for r in records]
+    shusha = frame.index[frame["id"] == "settlement-shusha"][0]
+    place = catalog.place("settlement-shusha")
+    assert place.geometry.equals_exact(frame.geometry[shusha], 0)
+    assert place.properties == records[shusha]
+    # plain Python values, as the JSON had them: ints stay ints, lists lists, missing ones absent
+    assert isinstance(place.properties["alt_names"], list)
+    with_id = next(r for r in records if "geonameid" in r)
+    assert type(with_id["geonameid"]) is int
+
+
+def test_one_feature_with_text_for_a_number_is_reported_alone(geodata_copy):
+    # GDAL turns the whole column to text; the raw JSON then names the one feature
+    data, feature = geodata_copy.feature("settlements.geojson", "settlement-shusha")
+    feature["properties"]["coord_precision_km"] = "3"
+    geodata_copy.save("settlements.geojson", data)
+    _, problems = validate_directory(geodata_copy.dir)
+    assert [str(p) for p in problems] == [
+        "geodata/settlements.geojson: settlement-shusha: coord_precision_km: must be a positive number of kilometres"]
+
+
+def test_a_geometry_gdal_cannot_read_is_named_from_the_json(geodata_copy):
+    data, feature = geodata_copy.feature("settlements.geojson", "settlement-shusha")
+    feature["geometry"]["coordinates"] = ["46.7", 39.76]
+    geodata_copy.save("settlements.geojson", data)
+    _, problems = validate_directory(geodata_copy.dir)
+    assert [str(p) for p in problems] == [
+        "geodata/settlements.geojson: settlement-shusha: geometry: coordinates are not nested arrays of numbers"]
+
+
+@pytest.mark.parametrize("breaker, expected", [
+    (lambda copy: copy.write_text("front_lines.geojson", copy.text("front_lines.geojson")[:-30]),
+     "geodata/front_lines.geojson: -: file: not a readable GeoJSON FeatureCollection ("),
+    (lambda copy: copy.save("front_lines.geojson", {**copy.load("front_lines.geojson"), "features": [
+        {**f, "geometry": {"type": "Point", "coordinates": [46.7, 39.8]}} if f["id"] == "front-1994" else f
+        for f in copy.load("front_lines.geojson")["features"]]}),
+     "geodata/front_lines.geojson: front-1994: geometry: must be a LineString of at least two positions"),
+], ids=["broken_json", "point"])
+def test_a_broken_front_line_file_is_named(geodata_copy, breaker, expected):
+    import shutil
+
+    shutil.copy(GEODATA_DIR / "front_lines.geojson", geodata_copy.dir / "front_lines.geojson")
+    breaker(geodata_copy)
+    _, problems = validate_directory(geodata_copy.dir)
+    assert any(str(p).startswith(expected) for p in problems), [str(p) for p in problems]

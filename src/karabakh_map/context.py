@@ -33,7 +33,6 @@ to draw it: quiet greys that never compete with the controller colours of ``styl
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,22 +76,30 @@ def context_layer(directory: Path | str = GEODATA_DIR) -> "geopandas.GeoDataFram
 
 
 def context_geojson(directory: Path | str = GEODATA_DIR, decimals: int = 4) -> dict:
-    """The context as a GeoJSON dict for the browser (Leaflet), without geopandas: coordinates
-    rounded to ``decimals`` (4 = about 10 m, far below Natural Earth's own precision), features in
-    drawing order.  Style each feature with ``CONTEXT_STYLE[feature["properties"]["kind"]]``."""
-    path = context_path(directory)
-    if not path.exists():
-        raise ContextLayerError(f"{path}: file not found (run python scripts/build_geodata.py)")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    """The context as a GeoJSON dict for the browser (Leaflet), from the same GDAL read as
+    :func:`context_layer`: coordinates rounded to ``decimals`` (4 = about 10 m, far below Natural
+    Earth's own precision), features in drawing order, a property a feature lacks left out.
+    Style each feature with ``CONTEXT_STYLE[feature["properties"]["kind"]]``."""
+    import shapely
 
-    def rounded(coords):
-        if coords and isinstance(coords[0], (int, float)):
-            return [round(coords[0], decimals), round(coords[1], decimals)]
-        return [rounded(c) for c in coords]
+    frame = _read(str(context_path(directory)))
+    rounded = shapely.transform(frame.geometry.array, lambda xy: xy.round(decimals))
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    features = []
+    for row, geometry in zip(frame[columns].itertuples(index=False), rounded):
+        properties = {c: _plain(v) for c, v in zip(columns, row) if not _missing(v)}
+        features.append({"type": "Feature", "id": properties["id"], "properties": properties,
+                         "geometry": shapely.geometry.mapping(geometry)})
+    return {"type": "FeatureCollection", "features": features}
 
-    return {"type": "FeatureCollection", "features": [
-        {**f, "geometry": {"type": f["geometry"]["type"], "coordinates": rounded(f["geometry"]["coordinates"])}}
-        for f in data["features"]]}
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _plain(value):
+    """A numpy scalar as the Python value json writes."""
+    return value.item() if hasattr(value, "item") else value
 
 
 @lru_cache(maxsize=4)

@@ -15,8 +15,9 @@ What a figure carries, and why
   ``zone_controllers``), in the colours of ``style.py`` so the print matches the screen.
   Contested zones are hatched; a zone whose change rests only on the gaining side's word
   (``PlaceState.status == "claimed"``) is hatched in the claimant's colour over a pale fill.
-* District outlines, the former NKAO (dotted), the 2020-2024 peacekeeping zone (dashed), the
-  roads that existed on the day styled by status, and the settlements (towns and cities named).
+* District outlines, the former NKAO (dotted), the front lines standing on the day, the 2020-2024
+  peacekeeping zone (dashed), the roads that existed on the day styled by status, and the
+  settlements (towns and cities named).
 * The offline context layer (``context.py``) beneath everything: no tiles, no network.
 * The date as the title, a legend of what is shown, a scale bar, the selected place ringed.
 * An attribution line naming Natural Earth, GeoNames and the sources of the changes shown: the
@@ -46,7 +47,8 @@ from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, Place
 from karabakh_map.context import (CONTEXT_ATTRIBUTION, CONTEXT_BACKGROUND, CONTEXT_LABEL_COLOUR, CONTEXT_STYLE,
                                   context_layer)
 from karabakh_map.parsing import parse_date
-from karabakh_map.style import CONTROLLER_COLOURS, CONTROLLER_OPACITY, ROAD_STATUS_LABELS, ROAD_STYLES
+from karabakh_map.style import (CONTROLLER_COLOURS, CONTROLLER_OPACITY, NKAO_STYLE, PEACEKEEPING_STYLE, ROAD_STATUS_LABELS,
+                                ROAD_STYLES)
 from karabakh_map.timeline import EQUAL_AREA, PlaceState, Timeline
 
 if TYPE_CHECKING:
@@ -66,6 +68,10 @@ RING_RADIUS_M = 5500
 CONTESTED_HATCH = "///"
 CLAIMED_HATCH = "\\\\\\"
 CLAIMED_FILL_OPACITY = 0.18
+# As the map client draws them: white lines across the solid contested fill, broad lines in the
+# claimant's colour across a claim.
+CONTESTED_HATCH_COLOUR = (1.0, 1.0, 1.0, 0.6)
+CLAIMED_HATCH_WIDTH = 2.0
 TOWN_KINDS = ("city", "town")
 _SAVE_LOCK = threading.Lock()
 
@@ -118,10 +124,11 @@ class FigureContent:
 
 def figure_content(timeline: Timeline, date: dt.date, place: Place | None = None) -> FigureContent:
     snapshot = timeline.snapshot(date)
-    zones = timeline.map_zones()
-    controllers = timeline.zone_controllers(date)
-    status = {z.zone_id: snapshot[z.follows].status if z.follows in snapshot else "confirmed" for z in zones}
-    peacekeeping = frozenset(z for z, inside in timeline.zone_peacekeeping(date).items() if inside)
+    # Where front lines divide a district, each line period has its own zones: only that day's tile the map.
+    shown = {z.zone_id for z in timeline.map_zones(date)}
+    controllers = {z: c for z, c in timeline.zone_controllers(date).items() if z in shown}
+    status = {z: "claimed" if claimed else "confirmed" for z, claimed in timeline.zone_claimed(date).items() if z in shown}
+    peacekeeping = frozenset(z for z, inside in timeline.zone_peacekeeping(date).items() if inside and z in shown)
     return FigureContent(date, controllers, status, peacekeeping, snapshot, place,
                          _events_shown(timeline, snapshot, place))
 
@@ -195,6 +202,8 @@ class _Layers:
     nkao: "geopandas.GeoDataFrame"
     roads: "geopandas.GeoDataFrame"
     settlements: "geopandas.GeoDataFrame"
+    front_lines: "geopandas.GeoDataFrame"
+    front_line_records: tuple
     bounds: tuple[float, float, float, float]
 
 
@@ -232,6 +241,8 @@ def _layers(timeline: Timeline) -> _Layers:
         roads=frame([{"id": r.id} for r in roads], [r.geometry for r in roads]),
         settlements=frame([{"id": s.id, "kind": s.kind, "label": s.names.label("both")} for s in settlements],
                           [s.geometry for s in settlements]),
+        front_lines=frame([{"id": line.id} for line in catalog.front_lines], [line.geometry for line in catalog.front_lines]),
+        front_line_records=tuple(catalog.front_lines),
         bounds=bounds,
     )
 
@@ -317,6 +328,7 @@ def build_figure(timeline: Timeline, date: dt.date, place: Place | None = None, 
     _draw_context(ax, layers)
     _draw_zones(ax, layers, content)
     _draw_outlines(ax, layers, content)
+    _draw_front_lines(ax, layers, content)
     _draw_roads(ax, layers, content)
     _draw_settlements(ax, layers, content)
     ax.set_xlabel("")  # geopandas labels the axes with the CRS's units; a map needs no axis titles
@@ -388,33 +400,52 @@ def _draw_context(ax, layers: _Layers) -> None:
 
 
 def _draw_zones(ax, layers: _Layers, content: FigureContent) -> None:
-    zones = layers.zones.assign(controller=[content.zone_controller[z] for z in layers.zones["zone_id"]],
-                                status=[content.zone_status[z] for z in layers.zones["zone_id"]])
+    zones = layers.zones[layers.zones["zone_id"].isin(content.zone_controller.keys())]
+    zones = zones.assign(controller=[content.zone_controller[z] for z in zones["zone_id"]],
+                         status=[content.zone_status[z] for z in zones["zone_id"]])
     for controller in CONTROLLERS:
         colour, opacity = CONTROLLER_COLOURS[controller], CONTROLLER_OPACITY[controller]
         held = zones[(zones["controller"] == controller) & (zones["status"] != "claimed")]
         if len(held):
             held.plot(ax=ax, facecolor=_rgba(colour, opacity), edgecolor=_rgba(colour, opacity), linewidth=0.3, zorder=3)
             if controller == "contested":
-                held.plot(ax=ax, facecolor="none", edgecolor=_darker(colour), hatch=CONTESTED_HATCH, linewidth=0,
+                held.plot(ax=ax, facecolor="none", edgecolor=CONTESTED_HATCH_COLOUR, hatch=CONTESTED_HATCH, linewidth=0,
                           zorder=3.1)
         claimed = zones[(zones["controller"] == controller) & (zones["status"] == "claimed")]
         if len(claimed):
             claimed.plot(ax=ax, facecolor=_rgba(colour, CLAIMED_FILL_OPACITY), edgecolor=colour, hatch=CLAIMED_HATCH,
-                         linewidth=0.3, zorder=3.1)
+                         hatch_linewidth=CLAIMED_HATCH_WIDTH, linewidth=0.3, zorder=3.1)
     if content.peacekeeping_zones:
         inside = zones[zones["zone_id"].isin(content.peacekeeping_zones)].dissolve()
-        inside.boundary.plot(ax=ax, color=CONTROLLER_COLOURS["russian_peacekeepers"], linewidth=1.6,
-                             linestyle=(0, (5, 3)), zorder=4.5)
+        inside.boundary.plot(ax=ax, color=PEACEKEEPING_STYLE["color"], linewidth=PEACEKEEPING_STYLE["weight"] * 0.5,
+                             linestyle=_road_dashes(PEACEKEEPING_STYLE["dashArray"], PEACEKEEPING_STYLE["weight"]),
+                             zorder=4.9)  # above the front line it often runs along
 
 
 def _draw_outlines(ax, layers: _Layers, content: FigureContent) -> None:
     layers.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.55, zorder=4)
     if len(layers.nkao):
-        layers.nkao.boundary.plot(ax=ax, color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)), zorder=4.6)
+        layers.nkao.boundary.plot(ax=ax, color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.8,
+                                  linestyle=_road_dashes(NKAO_STYLE["dashArray"], NKAO_STYLE["weight"]), zorder=4.6)
+
+
+FRONT_LINE_COLOUR = "#4A148C"  # deep purple: apart from every controller fill, road and outline colour
+
+
+def _draw_front_lines(ax, layers: _Layers, content: FigureContent) -> bool:
+    """The dated front lines standing on the day (``geodata/front_lines.geojson``); True if any."""
+    from matplotlib import patheffects
+
+    standing = layers.front_lines[[line.valid_on(content.date) for line in layers.front_line_records]]
+    halo = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.8)]
+    for geometry in standing.geometry:
+        for part in getattr(geometry, "geoms", [geometry]):
+            ax.plot(*part.xy, color=FRONT_LINE_COLOUR, linewidth=1.5, zorder=4.8, path_effects=halo, gid="front-line")
+    return len(standing) > 0
 
 
 def _road_dashes(dash_array: str | None, weight: float):
+    """A Leaflet ``dashArray`` (style.py) as a matplotlib dash pattern."""
     if not dash_array:
         return "solid"
     # Leaflet dash lengths are in px at the line's own weight; matplotlib's scale with linewidth
@@ -508,7 +539,7 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
     for controller in content.controllers_shown:
         colour = CONTROLLER_COLOURS[controller]
         if controller == "contested":
-            handles.append(Patch(facecolor=_rgba(colour, CONTROLLER_OPACITY[controller]), edgecolor=_darker(colour),
+            handles.append(Patch(facecolor=_rgba(colour, CONTROLLER_OPACITY[controller]), edgecolor=CONTESTED_HATCH_COLOUR,
                                  hatch=CONTESTED_HATCH, linewidth=0.4, label=CONTROLLER_LABELS[controller]))
         else:
             handles.append(Patch(facecolor=_rgba(colour, CONTROLLER_OPACITY[controller]), edgecolor=colour,
@@ -516,10 +547,11 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
     for claimant in content.claimants_shown:
         colour = CONTROLLER_COLOURS[claimant]
         handles.append(Patch(facecolor=_rgba(colour, CLAIMED_FILL_OPACITY), edgecolor=colour, hatch=CLAIMED_HATCH,
-                             linewidth=0.4, label=f"Claimed by {CONTROLLER_LABELS[claimant]}, not yet confirmed"))
+                             hatch_linewidth=CLAIMED_HATCH_WIDTH, linewidth=0.4, label=f"Claimed by {CONTROLLER_LABELS[claimant]}, not yet confirmed"))
     if content.peacekeeping_zones:
-        handles.append(Line2D([], [], color=CONTROLLER_COLOURS["russian_peacekeepers"], linewidth=1.6,
-                              linestyle=(0, (5, 3)), label="Russian peacekeeping zone (2020-2024)"))
+        handles.append(Line2D([], [], color=PEACEKEEPING_STYLE["color"], linewidth=PEACEKEEPING_STYLE["weight"] * 0.5,
+                              linestyle=_road_dashes(PEACEKEEPING_STYLE["dashArray"], PEACEKEEPING_STYLE["weight"]),
+                              label="Russian peacekeeping zone (2020-2024)"))
     statuses = []
     for _, road in layers.roads.iterrows():
         state = content.snapshot.get(road["id"])
@@ -530,9 +562,12 @@ def _draw_legend(ax, layers: _Layers, content: FigureContent) -> None:
         handles.append(Line2D([], [], color=style["color"], linewidth=style["weight"] * 0.45,
                               linestyle=_road_dashes(style["dashArray"], style["weight"]),
                               label=f"Road: {ROAD_STATUS_LABELS[status]}"))
+    if any(line.valid_on(content.date) for line in layers.front_line_records):
+        handles.append(Line2D([], [], color=FRONT_LINE_COLOUR, linewidth=1.5, label="Front line (traced from places either side held)"))
     handles.append(Line2D([], [], color="#333333", linewidth=0.55, label="District or province border"))
     if len(layers.nkao):
-        handles.append(Line2D([], [], color="#000000", linewidth=1.7, linestyle=(0, (0.8, 2.2)),
+        handles.append(Line2D([], [], color=NKAO_STYLE["color"], linewidth=NKAO_STYLE["weight"] * 0.8,
+                              linestyle=_road_dashes(NKAO_STYLE["dashArray"], NKAO_STYLE["weight"]),
                               label="Former NKAO (Nagorno-Karabakh Autonomous Oblast)"))
     handles.append(Line2D([], [], marker="o", color="none", markerfacecolor="#BBBBBB", markeredgecolor="#111111",
                           markersize=5, label="Settlement in its holder's colour (towns named)"))
@@ -557,12 +592,6 @@ def _rgba(colour: str, alpha: float) -> tuple[float, float, float, float]:
     from matplotlib.colors import to_rgba
 
     return to_rgba(colour, alpha)
-
-
-def _darker(colour: str, factor: float = 0.6) -> tuple[float, float, float]:
-    from matplotlib.colors import to_rgb
-
-    return tuple(channel * factor for channel in to_rgb(colour))
 
 
 # ---------------------------------------------------------------- for the static export

@@ -74,6 +74,7 @@ from karabakh_map import view as view_module
 from karabakh_map.catalog import CONTROLLER_LABELS, CONTROLLERS, HISTORY_START, ROAD_STATUSES, Catalog, event_order
 from karabakh_map.names import NAME_MODES, fold
 from karabakh_map.panel import NAME_LABELS, history_entry_html, state_sentence
+from karabakh_map.context import CONTEXT_LABEL_COLOUR, CONTEXT_STYLE, context_geojson
 from karabakh_map.style import (CONTROLLER_COLOURS, CONTROLLER_OPACITY, MAP_BACKGROUND, NKAO_STYLE,
                                 PEACEKEEPING_STYLE, ROAD_STATUS_LABELS, ROAD_STYLES)
 from karabakh_map.timeline import PlaceState, Timeline
@@ -326,6 +327,8 @@ def client_data(timeline: Timeline) -> dict:
         "layerNames": dict(LAYER_NAMES),
         "nameLabels": [[attr, label] for attr, label in NAME_LABELS],
         "tiles": {"osm": {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION}},
+        # the offline background of the "Plain" base layer (context.py): countries, borders, Lake Sevan, the Araks
+        "context": {"geojson": context_geojson(), "style": CONTEXT_STYLE, "labelColour": CONTEXT_LABEL_COLOUR},
         "attribution": DATA_ATTRIBUTION,
         "eventDates": [d.isoformat() for d in timeline.change_dates()],
         "places": places,

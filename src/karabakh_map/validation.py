@@ -13,12 +13,21 @@ This module sits between the data model and the engine: it imports :mod:`karabak
 engine's index, and ``load_catalog`` (read, check, raise :class:`CatalogError`) lives here
 rather than in catalog, which would otherwise have to import upward.
 
-The GeoJSON layers are parsed here from their text, not through GDAL: a fault must be named by
-feature and field (an unclosed ring, a clockwise exterior, seven decimals, a JSON syntax error's
-line and column), and GDAL normalises or rejects such input wholesale.  geopandas does the
-spatial work: the settlement-in-district check is one ``sjoin``, distances are measured after
-``to_crs`` into the equal-area CRS; and tests/test_api.py checks that GDAL (what QGIS and
-``geopandas.read_file`` use) reads every bundled layer to the same features.
+Each GeoJSON layer is read once by GDAL (:func:`read_layer`: pyogrio over Arrow, the reader
+QGIS and ``geopandas.read_file`` use) into a GeoDataFrame whose geometry column holds the shapely
+geometries the engine keeps, and every property and geometry rule is checked on that frame, so a
+fault is still named by feature and field.  GDAL cannot see everything a rule needs, so two
+things stay with the raw JSON (:func:`parse_feature_collection`):
+
+* the file-level envelope: GDAL reads ``properties.id`` and drops the Feature's own ``id`` when
+  both are present, silently skips members that are not Features, and fills a Feature without
+  ``properties`` from its ``id``.  Every layer's envelope (type, ids, properties present) is
+  therefore checked on the parsed JSON; when it is irregular, the whole layer goes the raw way;
+* input GDAL or GEOS refuse (broken JSON, an unclosed ring, a one-position line): the same raw
+  checks give the JSON's line and column, or the feature and ring.
+
+geopandas also does the spatial work: the settlement-in-district check is one ``sjoin``,
+distances are measured after ``to_crs`` into the equal-area CRS.
 """
 
 from __future__ import annotations
@@ -28,11 +37,16 @@ import datetime as dt
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Iterable
 
 import geopandas as gpd
+import numpy as np
+import pyogrio
+import pyogrio.errors
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import shape
 
 from karabakh_map.catalog import (
@@ -94,6 +108,8 @@ def decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
 # ---------------------------------------------------------------- geometry
 
 def _positions(coords) -> Iterable[list]:
+    if not isinstance(coords, list):  # a string would recurse forever, one character at a time
+        raise TypeError("not an array")
     if coords and isinstance(coords[0], (int, float)):
         yield coords
     else:
@@ -171,6 +187,158 @@ def check_geometry(geometry, layer: str, file: str, item: str) -> tuple[list[Pro
 
 
 # ---------------------------------------------------------------- features
+
+class LayerUnreadable(Exception):
+    """GDAL (or GEOS, decoding its geometries) cannot read a layer."""
+
+
+def read_layer(path: Path) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """A GeoJSON layer as GDAL reads it: the GeoDataFrame (geometry column ``geometry``, the
+    file's CRS) and, row for row, each feature's properties as plain Python values (ints stay
+    ints, lists lists; a property a feature lacks or sets to null is left out; dates stay ISO
+    text).  Raises :class:`LayerUnreadable` when GDAL or GEOS refuse the file."""
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns of an unclosed ring before GEOS refuses it; the raw checks then name it
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, table = pyogrio.read_arrow(path, DATE_AS_STRING="YES")
+            geometry_name = meta["geometry_name"] or "wkb_geometry"
+            # renamed in Arrow: cheaper than GeoDataFrame.rename_geometry
+            table = table.rename_columns(["geometry" if c == geometry_name else c for c in table.column_names])
+            frame = gpd.GeoDataFrame.from_arrow(table)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, GEOSException, ValueError) as exc:
+        raise LayerUnreadable(str(exc)) from exc
+    records = table.drop_columns(["geometry"]).to_pylist()
+    return frame, [{key: value for key, value in record.items() if value is not None} for record in records]
+
+
+def _regular_envelope(data: object, count: int) -> bool:
+    """Whether the parsed JSON is a FeatureCollection of ``count`` Features, each with a slug
+    ``id`` equal to its ``properties.id`` and no id twice: what GDAL's frame cannot show."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        return False
+    features = data["features"]
+    ids = [f.get("id") if isinstance(f, dict) else None for f in features]
+    return (len(features) == count and len(set(ids)) == count
+            and all(isinstance(f, dict) and f.get("type") == "Feature" and isinstance(f.get("properties"), dict)
+                    and isinstance(fid, str) and ID_PATTERN.match(fid) and f["properties"].get("id") == fid
+                    for f, fid in zip(features, ids)))
+
+
+# GDAL gives a field one type for the whole layer: one feature's text where a number belongs
+# turns every feature's value into text.  Seeing a value of the wrong type, the raw JSON decides.
+TYPED_FIELDS = {"precision_km": (int, float), "coord_precision_km": (int, float), "geonameid": (int,),
+                "alt_names": (list,), "in_nkao": (bool,)}
+
+
+def _typed_as_declared(records: list[dict]) -> bool:
+    return all(isinstance(record[name], types) for record in records
+               for name, types in TYPED_FIELDS.items() if name in record)
+
+
+def read_feature_collection(path: Path, text: str, layer: str, file: str, rejected: set[str] | None = None
+                            ) -> tuple[list[Problem], list[Place]]:
+    """Check a layer and build its places from GDAL's frame; the raw JSON serves the envelope,
+    and the whole layer when GDAL cannot read it or the envelope is irregular (see the module doc)."""
+    rejected = set() if rejected is None else rejected
+    try:
+        frame, records = read_layer(path)
+        data = json.loads(text)
+    except (LayerUnreadable, json.JSONDecodeError):
+        return parse_feature_collection(text, layer, file, rejected)
+    if not _regular_envelope(data, len(frame)) or not _typed_as_declared(records):
+        return parse_feature_collection(text, layer, file, rejected)
+    problems: list[Problem] = []
+    places = []
+    suspect = _suspect_shapes(frame.geometry.array, layer)
+    for index, (feature, geom, props) in enumerate(zip(data["features"], frame.geometry, records)):
+        item = feature["id"]
+        feature_problems = check_properties(props, layer, file, item)
+        if geom is None:  # GDAL drops a geometry it cannot read: the JSON says why
+            geom_problems, geom = check_geometry(feature.get("geometry"), layer, file, item)
+        elif suspect[index]:
+            geom_problems = check_shape(geom, layer, file, item)
+        else:
+            geom_problems = []
+        feature_problems += geom_problems
+        problems += feature_problems
+        if feature_problems:
+            rejected.add(item)
+            continue
+        names = Names(props["name_en"], props["name_az"], props["name_hy"], props["name_hy_latn"], props["name_ru"],
+                      tuple(props.get("alt_names") or ()))
+        places.append(Place(item, layer, props["kind"], names, geom, props))
+    return problems, places
+
+
+def _suspect_shapes(geoms, layer: str) -> np.ndarray:
+    """Which geometries :func:`check_shape` must look at one by one: the whole layer's
+    coordinates, types and validity are tested at once, and every polygon has its rings'
+    orientation checked, so a clean point layer costs a few array operations."""
+    suspect = np.zeros(len(geoms), dtype=bool)
+    present = ~shapely.is_missing(geoms)
+    suspect[present] = ~np.isin(shapely.get_type_id(geoms[present]),
+                                [GEOMETRY_TYPE_IDS[t] for t in EXPECTED_GEOMETRY[layer]])
+    suspect[present] |= ~shapely.is_valid(geoms[present]) | shapely.is_empty(geoms[present])
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    lon, lat = coords[:, 0], coords[:, 1]
+    off = ~((BOUNDS[0] <= lon) & (lon <= BOUNDS[2]) & (BOUNDS[1] <= lat) & (lat <= BOUNDS[3]))
+    off |= (np.round(coords, MAX_DECIMALS) != coords).any(axis=1)
+    suspect[owner[off]] = True
+    if layer == "region":
+        suspect[present] = True
+    return suspect
+
+
+GEOMETRY_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPolygon": 6}
+
+
+def _position(xy) -> list[float]:
+    return [float(v) for v in xy]
+
+
+def check_shape(geom, layer: str, file: str, item: str) -> list[Problem]:
+    """:func:`check_geometry`'s rules on a geometry GDAL has read, with the same messages."""
+
+    def bad(message: str) -> list[Problem]:
+        return [Problem(file, item, "geometry", message)]
+
+    gtype = geom.geom_type
+    if gtype not in EXPECTED_GEOMETRY[layer]:
+        return bad(f"type {gtype!r}; expected {' or '.join(EXPECTED_GEOMETRY[layer])}")
+    coords = shapely.get_coordinates(geom)
+    if not len(coords):
+        return bad("no coordinates")
+    lon, lat = coords[:, 0], coords[:, 1]
+    not_wgs84 = ~((-180 <= lon) & (lon <= 180) & (-90 <= lat) & (lat <= 90))
+    outside = ~((BOUNDS[0] <= lon) & (lon <= BOUNDS[2]) & (BOUNDS[1] <= lat) & (lat <= BOUNDS[3]))
+    # np.round finds the candidates; repr, as for the raw JSON, decides
+    too_precise = (np.round(coords, MAX_DECIMALS) != coords).any(axis=1)
+    for index in np.flatnonzero(not_wgs84 | outside | too_precise):
+        pos = _position(coords[index])
+        x, y = pos
+        if not_wgs84[index]:
+            return bad(f"position {pos!r} is not WGS84 longitude, latitude")
+        if outside[index]:
+            hint = " (latitude and longitude swapped?)" if BOUNDS[0] <= y <= BOUNDS[2] and BOUNDS[1] <= x <= BOUNDS[3] else ""
+            return bad(f"position [{x}, {y}] lies outside the map's bounds {BOUNDS}{hint}")
+        if max(_decimals(x), _decimals(y)) > MAX_DECIMALS:
+            return bad(f"position {pos!r} has more than {MAX_DECIMALS} decimals")
+    if gtype in ("Polygon", "MultiPolygon"):
+        for polygon in (geom.geoms if gtype == "MultiPolygon" else (geom,)):
+            for index, ring in enumerate((polygon.exterior, *polygon.interiors)):
+                positions = len(ring.coords)
+                if positions < 4:
+                    return bad(f"ring {index} has {positions} positions; a ring needs at least 4")
+                if index == 0 and not ring.is_ccw:
+                    return bad("exterior ring is clockwise; RFC 7946 wants counter-clockwise")
+                if index > 0 and ring.is_ccw:
+                    return bad(f"hole {index} is counter-clockwise; RFC 7946 wants clockwise")
+    if not geom.is_valid:
+        return bad(f"invalid: {shapely.is_valid_reason(geom)}")
+    return []
+
+
 
 def parse_feature_collection(text: str, layer: str, file: str, rejected: set[str] | None = None
                              ) -> tuple[list[Problem], list[Place]]:
@@ -594,7 +762,7 @@ def validate_directory(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         before = len(problems)
         text = read_text(directory / filename, label, problems)
         if text is not None:
-            layer_problems, layer_places = parse_feature_collection(text, layer, label, rejected)
+            layer_problems, layer_places = read_feature_collection(directory / filename, text, layer, label, rejected)
             problems += layer_problems
             for place in layer_places:
                 if place.id in places:
@@ -661,21 +829,19 @@ def parse_front_lines(path: Path, places: dict[str, Place], sources: dict[str, S
     file = "geodata/front_lines.geojson"
     problems: list[Problem] = []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        features = data["features"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        frame, records = read_layer(path)
+    except LayerUnreadable as exc:
         return [Problem(file, "-", "file", f"not a readable GeoJSON FeatureCollection ({exc})")], ()
+    if "id" not in frame.columns:
+        return [Problem(file, "-", "file", "not a readable GeoJSON FeatureCollection (no feature has an id)")], ()
     lines = []
-    for index, feature in enumerate(features):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        fid = feature.get("id") if isinstance(feature, dict) else None
+    for index, (line, props) in enumerate(zip(frame.geometry, records)):
+        fid = props.get("id")
         item = fid if isinstance(fid, str) else f"feature {index}"
-        if not isinstance(props, dict) or not isinstance(fid, str) or not FRONT_LINE_ID.match(fid):
+        if not isinstance(fid, str) or not FRONT_LINE_ID.match(fid):
             problems.append(Problem(file, item, "id", f"{fid!r} is not an id like 'front-1994' (or properties are missing)"))
             continue
-        geometry = feature.get("geometry") or {}
-        coords = geometry.get("coordinates")
-        if geometry.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
+        if line is None or line.geom_type != "LineString" or len(line.coords) < 2:
             problems.append(Problem(file, item, "geometry", "must be a LineString of at least two positions"))
             continue
         try:
@@ -693,10 +859,5 @@ def parse_front_lines(path: Path, places: dict[str, Place], sources: dict[str, S
         for sid in props.get("source_ids") or ():
             if sid not in sources:
                 problems.append(Problem(file, item, "source_ids", f"unknown source {sid!r}"))
-        try:
-            line = shape(geometry)
-        except (ValueError, TypeError, AttributeError) as exc:
-            problems.append(Problem(file, item, "geometry", f"unreadable ({exc})"))
-            continue
         lines.append(FrontLine(fid, str(props.get("title", "")), valid_from, valid_to, splits, line, props))
     return problems, tuple(sorted(lines, key=lambda line: (line.valid_from, line.id)))

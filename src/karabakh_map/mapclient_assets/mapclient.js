@@ -417,7 +417,7 @@
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Data: see the sources of each event");
 
-    const PANES = ["zones", "peacekeeping", "districts", "nkao", "road", "selection", "settlements", "labels"];
+    const PANES = ["context", "zones", "peacekeeping", "districts", "nkao", "road", "selection", "settlements", "labels"];
     const renderers = {};
     PANES.forEach((name, i) => {
       const pane = map.createPane("km-" + name);
@@ -556,7 +556,18 @@
     for (const key of Object.keys(groups)) groups[key].addTo(map);
 
     // Layers and the background: plain (offline) by default; OpenStreetMap only when chosen.
-    const plain = L.layerGroup();
+    // The "Plain" background is the offline context layer (context.py): no tiles needed.
+    const plain = L.layerGroup([L.geoJSON(DATA.context.geojson, { pane: "km-context", renderer: renderers.context,
+      interactive: false, style: (feature) => DATA.context.style[feature.properties.kind] })]);
+    for (const feature of DATA.context.geojson.features) {
+      const p = feature.properties;
+      // Azerbaijan's label point falls among the control areas, which already say whose they are
+      if (p.label_lat == null || p.kind === "border" || feature.id === "country-azerbaijan") continue;
+      const text = el("span", { class: "km-context-label km-context-" + p.kind }, p.kind === "country" || p.kind === "exclave" ? p.name.toUpperCase() : p.name);
+      text.style.color = DATA.context.labelColour;
+      plain.addLayer(L.marker([p.label_lat, p.label_lon], { pane: "km-context", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "km-context-icon", html: text, iconSize: null }) }));
+    }
     const osm = L.tileLayer(DATA.tiles.osm.url, { attribution: DATA.tiles.osm.attribution, maxZoom: 19 });
     plain.addTo(map);
     const overlays = {};
