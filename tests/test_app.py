@@ -315,7 +315,16 @@ def test_a_future_dated_upload_never_puts_the_date_past_today():
 def test_downloads_are_offered():
     at = run_app(date="1994-05-12")
     labels = [element.proto.label for element in at.get("download_button")]
-    assert "Snapshot (GeoJSON)" in labels and "Snapshot (CSV)" in labels
+    assert {"Snapshot (GeoJSON)", "Snapshot (CSV)", "Snapshot (GeoPackage)", "Figure (PNG)"} <= set(labels)
+
+
+def test_the_figure_download_draws_the_chosen_day_and_place(timeline):
+    from karabakh_map import sections
+
+    place = timeline.catalog.places["settlement-aghdam"]
+    png = sections._figure_png(timeline, d("1993-08-01"), place)
+    assert png.startswith(b"\x89PNG") and sections._figure_name(d("1993-08-01"), place) == \
+        "karabakh-control-1993-08-01-aghdam.png"
 
 
 # ------------------------------------------------------------------ hostile query strings

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Callable
 
 import streamlit as st
 
 from karabakh_map.catalog import HISTORY_START, history_end
+from karabakh_map.parsing import ParseError, parse_date
 from karabakh_map.view import LAT_RANGE, LON_RANGE, ZOOM_RANGE, View
 
 COMPONENT_KEY = "karabakh_map_host"
@@ -136,15 +136,15 @@ def clamp_date(date: dt.date) -> dt.date:
 
 def parse_reported_date(value: object) -> dt.date | None:
     """A date the browser reported (``{"date": "YYYY-MM-DD", "n": k}``), clamped into the history;
-    None if it is anything else."""
+    None if it is anything else.  Spelled by the one date parser's rule (``parsing.parse_date``);
+    a real day outside the history (an uploaded event after today) is clamped, not dropped."""
     if isinstance(value, dict):
         value = value.get("date")
-    # fromisoformat alone would take week dates ("2020-W46-2") and other ISO forms
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+    if not isinstance(value, str):
         return None
     try:
-        return clamp_date(dt.date.fromisoformat(value))
-    except ValueError:
+        return clamp_date(parse_date(value, in_history=False))
+    except ParseError:
         return None
 
 

@@ -22,8 +22,11 @@ _AZ_TO_ENGLISH = str.maketrans({
 
 def fold(text: str) -> str:
     """Case- and diacritic-insensitive form: ``"Şuşa" -> "susa"``, ``"Ağdərə" -> "agdara"``."""
-    text = text.replace("ə", "a").replace("Ə", "a").replace("ı", "i").replace("ё", "е").replace("Ё", "е")
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Compatibility forms first ("𝔄" -> "A"), so that casefolding sees the letter and a second fold
+    # changes nothing.
+    text = unicodedata.normalize("NFKD", text).casefold()
+    text = text.replace("ə", "a").replace("ı", "i")
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.replace("-", " ").replace("'", "").replace("’", "").split())
 

@@ -75,3 +75,22 @@ def share_section(timeline: Timeline, view: View, base_url: str) -> None:
                          file_name=f"karabakh-control-{view.date}.geojson", mime="application/geo+json")
     right.download_button("Snapshot (CSV)", lambda: serialize.snapshot_csv(timeline, view.date),
                           file_name=f"karabakh-control-{view.date}.csv", mime="text/csv")
+    left, right = st.columns(2)
+    left.download_button("Snapshot (GeoPackage)", lambda: serialize.snapshot_gpkg(timeline, view.date),
+                         file_name=f"karabakh-control-{view.date}.gpkg", mime="application/geopackage+sqlite3")
+    place = timeline.catalog.places.get(view.place) if view.place else None
+    # the figure is drawn only when asked for (about 1.5 s), and matplotlib is imported only then
+    right.download_button("Figure (PNG)", lambda: _figure_png(timeline, view.date, place),
+                          file_name=_figure_name(view.date, place), mime="image/png")
+
+
+def _figure_png(timeline: Timeline, date, place) -> bytes:
+    from karabakh_map import figure
+
+    return figure.render(timeline, date, place, fmt="png")
+
+
+def _figure_name(date, place) -> str:
+    from karabakh_map.figure import figure_filename
+
+    return figure_filename(date, place, "png")

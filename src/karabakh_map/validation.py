@@ -265,9 +265,7 @@ def read_feature_collection(path: Path, text: str, layer: str, file: str, reject
         if feature_problems:
             rejected.add(item)
             continue
-        names = Names(props["name_en"], props["name_az"], props["name_hy"], props["name_hy_latn"], props["name_ru"],
-                      tuple(props.get("alt_names") or ()))
-        places.append(Place(item, layer, props["kind"], names, geom, props))
+        places.append(place_from(item, layer, props, geom))
     return problems, places
 
 
@@ -383,10 +381,15 @@ def parse_feature_collection(text: str, layer: str, file: str, rejected: set[str
         if feature_problems:
             rejected.add(fid)
             continue
-        names = Names(props["name_en"], props["name_az"], props["name_hy"], props["name_hy_latn"], props["name_ru"],
-                      tuple(props.get("alt_names") or ()))
-        places.append(Place(fid, layer, props["kind"], names, geom, props))
+        places.append(place_from(fid, layer, props, geom))
     return problems, places
+
+
+def place_from(place_id: str, layer: str, props: dict, geom) -> Place:
+    """A checked feature as a catalogue place (the GDAL path and the raw-JSON path build the same)."""
+    names = Names(props["name_en"], props["name_az"], props["name_hy"], props["name_hy_latn"], props["name_ru"],
+                  tuple(props.get("alt_names") or ()))
+    return Place(place_id, layer, props["kind"], names, geom, props)
 
 
 def check_properties(props: dict, layer: str, file: str, item: str) -> list[Problem]:

@@ -81,8 +81,9 @@
 
   /** names.fold: "Şuşa" -> "susa" (held to Python by a parity test). */
   function fold(text) {
-    const replaced = text.replace(/[əƏ]/g, "a").replace(/ı/g, "i").replace(/[ёЁ]/g, "е");
-    const stripped = casefold(replaced).normalize("NFKD").replace(/\p{Mn}/gu, "");
+    // compatibility forms first ("𝔄" -> "A"), as names.fold does, so a second fold changes nothing
+    const replaced = casefold(text.normalize("NFKD")).replace(/ə/g, "a").replace(/ı/g, "i");
+    const stripped = replaced.normalize("NFKD").replace(/\p{Mn}/gu, "");
     return stripped.replace(/-/g, " ").replace(/['’]/g, "").split(/\s+/).filter(Boolean).join(" ");
   }
 
