@@ -27,8 +27,9 @@ PEACEKEEPING_STYLE = {"color": "#00A86B", "weight": 3, "dashArray": "8 6"}
 NKAO_STYLE = {"color": "#C0007A", "weight": 3, "dashArray": "1 6"}
 
 # Dated front lines (the line of contact of 1994, the 2020 edges, the pockets in Armenia): a solid
-# dark red line over a white casing, so it reads over every fill and apart from the dashed outlines.
-FRONT_LINE_STYLE = {"color": "#A50026", "weight": 3, "casing": "#ffffff", "casingWeight": 6}
+# deep purple line (figure.FRONT_LINE_COLOUR, the same in print) over a white casing, so it reads
+# over every fill and apart from the dashed outlines.
+FRONT_LINE_STYLE = {"color": "#4A148C", "weight": 3, "casing": "#ffffff", "casingWeight": 6}
 
 # Road statuses differ by dash pattern and weight, not only by colour.
 ROAD_STYLES = {
