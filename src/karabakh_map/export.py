@@ -135,11 +135,6 @@ def export_site(catalog: Catalog, out_dir: Path | str, timeline: Timeline | None
         raise ExportError(f"cannot create the output directory {out}: {exc.strerror or exc}") from None
     written: list[Path] = []
     links = figure_links() if figures else []
-    for link in links:
-        target = out / link["href"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(key_date_figure(timeline, dt.date.fromisoformat(link["date"])))
-        written.append(target)
     index = out / "index.html"
     index.write_bytes(site_html(timeline, links).encode("utf-8"))
     written.append(index)
@@ -153,6 +148,12 @@ def export_site(catalog: Catalog, out_dir: Path | str, timeline: Timeline | None
     for name in LEAFLET_IMAGES:
         _copy(LEAFLET_DIR / "images" / name, leaflet_out / "images" / name)
         written.append(leaflet_out / "images" / name)
+    # the figures last: drawing them takes seconds, and a place that cannot be written fails above
+    for link in links:
+        target = out / link["href"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(key_date_figure(timeline, dt.date.fromisoformat(link["date"])))
+        written.append(target)
 
     total = sum(p.stat().st_size for p in written)
     if total > SIZE_BUDGET_BYTES:
