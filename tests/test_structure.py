@@ -84,7 +84,8 @@ def test_pip_install_dot_then_validate_from_another_folder(tmp_path):
         shutil.copy(ROOT / name, source / name)
     for name in ("src", "geodata", "static"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(source)],
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check",
+                              str(source)],
                              capture_output=True, text=True, timeout=1800, cwd=tmp_path)
     assert install.returncode == 0, install.stderr[-3000:]
     elsewhere = tmp_path / "elsewhere"
