@@ -259,6 +259,15 @@ def test_what_changed_lists_events_and_jumps_the_map_to_them():
     assert heading(at).startswith("### ") and "Click a place" not in heading(at)
 
 
+
+def test_picking_the_same_event_again_tells_the_map_again():
+    at = run_app(date="1994-05-12")
+    key = next(b.key for b in at.button if (b.key or "").startswith("ev-"))
+    at.button(key=key).click().run()
+    from_map(at, date="1994-05-12")  # the reader scrubs away on the map
+    at.button(key=key).click().run()  # and picks the same entry again
+    assert map_data(at)["seq"] == 2 and at.session_state.date == d(at.button(key=key).label[:10])
+
 def test_share_link_uses_the_host_the_reader_is_on():
     at = run_app(context={"url": "https://maps.example.org/karabakh/?date=1990-01-01#x"}, date="1993-08-01",
                  place="Aghdam")
