@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from helpers import ROOT, d
 from karabakh_map.view import DEFAULT_DATE, markdown_literal, page_base, parse_view
 
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "page.py")  # the page app.py serves (AppTest runs a page script)
 HEADER = ("event_id,date,date_precision,place_ids,controller_before,controller_after,kind,title,description,"
           "source_ids,alt_dates,road_status\n")
 

@@ -147,13 +147,13 @@ def hostile_catalog(catalog: Catalog) -> Catalog:
 def test_markup_in_the_data_cannot_escape_its_string(tmp_path, catalog):
     export.export_site(hostile_catalog(catalog), tmp_path, figures=False)
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
-    start = html.index("KarabakhMapClient.start(")
-    call = html[start:html.index("</script>", start)]
+    start = html.index('<script type="application/json"')
+    call = html[html.index(">", start) + 1:html.index("</script>", start)]  # the page's data block
     for raw in ("<", ">", "&", "\u2028"):
         assert raw not in call, raw
     assert "javascript:" not in html.lower()
     assert "<img src=x" not in html
-    assert "\\u003cscript\\u003ealert('source')" in call  # the source's title, as a JSON string
+    assert "\\u0026lt;script\\u0026gt;alert(" in call  # the source's title, HTML-escaped in its history entry
     assert "\\u0026lt;img src=x" in call  # the event's title, HTML-escaped in its history entry
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import html
 import datetime as dt
 import json
 import re
@@ -50,7 +51,11 @@ def test_every_place_zone_event_and_source_is_there(data, catalog, timeline):
     assert [p["id"] for p in data["places"]] == list(catalog.places)
     assert {z["id"] for z in data["zones"]} == {z.zone_id for z in timeline.map_zones()}
     assert len(data["events"]) == len(catalog.events) == len(data["eventHtml"])
-    assert {s["id"] for s in data["sources"]} == set(catalog.sources)
+    # every source reaches the reader through the history entries of the events that cite it
+    cited = {s for e in catalog.events for s in e.source_ids}
+    for source_id in cited:
+        title = html.escape(catalog.sources[source_id].title, quote=True)
+        assert any(title in entry for entry in data["eventHtml"]), source_id
     assert data["eventDates"] == [x.isoformat() for x in timeline.change_dates()]
 
 
@@ -296,6 +301,19 @@ def test_build_map_is_a_canvas_folium_map_with_local_assets_only(timeline):
         assert cdn not in html
     assert '"date":"1994-05-12"' in html and '"serverPaint":false' in html and '"standalone":false' in html
     assert html.count("window.KarabakhMapClient = ") == 1  # the client inlined once (an iframe's srcdoc links nothing)
+
+
+def test_the_app_page_leaves_out_the_export_panel_history_and_reads_its_data_as_json(timeline):
+    app_page = mapclient.page_html(mapclient.build_map(timeline))
+    export_page = mapclient.page_html(mapclient.build_map(timeline, standalone=True))
+    def data_of(page):
+        start = page.index('<script type="application/json"')
+        block = page[page.index(">", start) + 1:page.index("</script>", start)]
+        return json.loads(block)
+    app_data, export_data = data_of(app_page), data_of(export_page)
+    assert "eventHtml" not in app_data and len(export_data["eventHtml"]) == len(timeline.catalog.events)
+    assert {k: v for k, v in export_data.items() if k != "eventHtml"} == app_data
+    assert len(app_page) < 0.8 * len(export_page)
 
 
 def test_the_page_is_the_same_bytes_every_time(timeline):

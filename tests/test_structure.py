@@ -115,8 +115,8 @@ USED_WITHOUT_IMPORT = {"pyarrow": "pyogrio.read_arrow, through which validation 
 
 
 def third_party_imports() -> set[str]:
-    """Top-level modules from outside the standard library imported by the package or app.py."""
-    files = [*PACKAGE.glob("*.py"), ROOT / "app.py"]
+    """Top-level modules from outside the standard library imported by the package, app.py or page.py."""
+    files = [*PACKAGE.glob("*.py"), ROOT / "app.py", ROOT / "page.py"]
     names = set()
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -38,7 +38,10 @@ borders, Lake Sevan, the Araks) simplified to ~300 m and rounded to 3 decimals, 
 ``CONTEXT_STYLE``; the page draws it beneath every control layer as the "Plain" background, so
 the map needs no tiles.  ``eventHtml`` holds
 each event's history entry as ``panel.history_entry_html`` writes it (escaped, date-independent,
-``data-date`` on each entry): the page inserts these, it does not build its own.
+``data-date`` on each entry, its sources linked): the export's panel inserts these, it does not
+build its own; the app's page, whose panel is Streamlit's, leaves them out (``STANDALONE_ONLY``).
+The page carries the data as a JSON block (``<script type="application/json">``) that the start
+call reads with ``JSON.parse``.
 
 Collections keyed by id are lists of records, never objects keyed by data: in a JavaScript object
 literal a key such as ``__proto__`` is not a key.  Every string is JSON-escaped and ``<``, ``>``,
@@ -67,6 +70,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import weakref
 from pathlib import Path
 
@@ -306,15 +310,24 @@ def _name_index(catalog: Catalog) -> list[list]:
     return [[key, sorted(ids, key=_specificity)] for key, ids in sorted(index.items())]
 
 
+# Only the export's in-page panel reads these; the app's page leaves them out (~270 KB).
+STANDALONE_ONLY = ("eventHtml",)
+
+_DATA_LOCK = threading.Lock()
 _DATA_CACHE: "weakref.WeakKeyDictionary[Timeline, dict]" = weakref.WeakKeyDictionary()
 
 
 def client_data(timeline: Timeline) -> dict:
     """Everything the page needs, as plain JSON-able data (see the module docstring).  Cached per
     timeline: the app builds its map once per catalogue, not once per session."""
-    cached = _DATA_CACHE.get(timeline)
-    if cached is not None:
+    with _DATA_LOCK:  # the server's warm-up thread and a first page run may ask at once
+        cached = _DATA_CACHE.get(timeline)
+        if cached is None:
+            cached = _DATA_CACHE[timeline] = _client_data(timeline)
         return cached
+
+
+def _client_data(timeline: Timeline) -> dict:
     catalog = timeline.catalog
     events = sorted(catalog.events, key=event_order)
     event_index = {e.event_id: i for i, e in enumerate(events)}
@@ -391,9 +404,7 @@ def client_data(timeline: Timeline) -> dict:
         "nameIndex": _name_index(catalog),
         "events": [_event_record(e) for e in events],
         "eventHtml": [history_entry_html(timeline, e) for e in events],
-        "sources": [_source_record(s) for _, s in sorted(catalog.sources.items())],
     }
-    _DATA_CACHE[timeline] = data
     return data
 
 
@@ -402,13 +413,6 @@ def _event_record(event) -> dict:
               "places": list(event.place_ids), "kind": event.kind, "title": event.title}
     if event.changes_control:
         record["before"], record["after"] = event.controller_before, event.controller_after
-    return record
-
-
-def _source_record(source) -> dict:
-    record = {"id": source.source_id, "title": source.title}
-    if source.safe_url:  # http(s) only: anything else (javascript:, data:...) is never linked
-        record["url"] = source.safe_url
     return record
 
 
@@ -430,9 +434,15 @@ def script_json(value) -> str:
 class MapClient(MacroElement):
     """Embeds the data and starts the client script on the map (``KarabakhMapClient.start``)."""
 
+    # The data rides in a JSON block, not a JavaScript literal: browsers parse JSON several times
+    # faster, and the page's largest part (~700 KB) is then read once with JSON.parse.
     _template = Template("""
+        {% macro html(this, kwargs) %}
+        <script type="application/json" id="{{ this.get_name() }}">{{ this.data_json }}</script>
+        {% endmacro %}
         {% macro script(this, kwargs) %}
-        window.KarabakhMapClient.start({{ this._parent.get_name() }}, {{ this.data_json }}, {{ this.options_json }});
+        window.KarabakhMapClient.start({{ this._parent.get_name() }},
+            JSON.parse(document.getElementById("{{ this.get_name() }}").textContent), {{ this.options_json }});
         {% endmacro %}
     """)
 
@@ -474,7 +484,10 @@ def build_map(timeline: Timeline, *, view: view_module.View | None = None, asset
     options = {"date": view.date.isoformat(), "place": view.place, "names": view.names,
                "lat": view.lat, "lon": view.lon, "zoom": view.zoom,
                "serverPaint": bool(server_paint), "standalone": bool(standalone), "figures": list(figures or [])}
-    MapClient(client_data(timeline), options, inline=inline_client, asset_base=asset_base).add_to(m)
+    data = client_data(timeline)
+    if not standalone:  # the app's panel is Streamlit's: the page's own history entries stay out
+        data = {key: value for key, value in data.items() if key not in STANDALONE_ONLY}
+    MapClient(data, options, inline=inline_client, asset_base=asset_base).add_to(m)
     # folium loads Leaflet, jQuery, Bootstrap and plugins from public CDNs: only Leaflet is used,
     # and it is served by the app (or bundled beside the export), so the map draws offline.
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]

@@ -532,19 +532,22 @@ def _region_segments(region_id: str, periods) -> list[tuple[dt.date, dt.date | N
     return segments
 
 
-def _side(line: FrontLine, point: Point) -> bool:
-    """Which side of a line a point lies on: inside a closed line, or left of an open one
-    (by the segment nearest to the point, in the direction the vertices run)."""
+def _sides(line: FrontLine, points: list[Point]) -> list[bool]:
+    """Which side of a line each point lies on: inside a closed line, or left of an open one
+    (by the segment nearest to the point, in the direction the vertices run; on a tie, the first)."""
+    if not points:
+        return []
     if line.closed:
-        return Polygon(line.geometry.coords).contains(point)
-    coords = line.geometry.coords
-    best, left = float("inf"), False
-    for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:]):
-        segment = shapely.LineString([(x1, y1), (x2, y2)])
-        distance = segment.distance(point)
-        if distance < best:
-            best, left = distance, (x2 - x1) * (point.y - y1) - (y2 - y1) * (point.x - x1) > 0
-    return left
+        return [bool(v) for v in shapely.contains(Polygon(line.geometry.coords), points)]
+    coords = np.asarray(line.geometry.coords)[:, :2]
+    starts, ends = coords[:-1], coords[1:]
+    segments = shapely.linestrings(np.stack([starts, ends], axis=1))
+    # one row per point, one column per segment: the nearest segment decides (as a loop would,
+    # taking the first of equals)
+    nearest = np.argmin(shapely.distance(segments[np.newaxis, :], np.asarray(points, dtype=object)[:, np.newaxis]), axis=1)
+    xy = np.array([(p.x, p.y) for p in points])
+    (x1, y1), (x2, y2) = starts[nearest].T, ends[nearest].T
+    return [bool(v) for v in (x2 - x1) * (xy[:, 1] - y1) - (y2 - y1) * (xy[:, 0] - x1) > 0]
 
 
 def _split_zones(region: Place, own: list[Place], lines: tuple[FrontLine, ...], settlements: tuple[Place, ...],
@@ -563,10 +566,11 @@ def _split_zones(region: Place, own: list[Place], lines: tuple[FrontLine, ...], 
             target = max(range(len(pieces)), key=lambda i: (pieces[i].buffer(1e-7).intersection(sliver).area,
                                                               -pieces[i].distance(sliver)))
             pieces[target] = shapely.make_valid(shapely.union_all([pieces[target], sliver]))
-    side_of = {}
-    for place in settlements:
-        side_of[place.id] = tuple(_side(line, place.geometry) for line in lines)
-    piece_side = [tuple(_side(line, p.representative_point()) for line in lines) for p in pieces]
+    by_line = [_sides(line, [place.geometry for place in settlements]) for line in lines]
+    side_of = {place.id: tuple(sides[i] for sides in by_line) for i, place in enumerate(settlements)}
+    anchors = [p.representative_point() for p in pieces]
+    by_line = [_sides(line, anchors) for line in lines]
+    piece_side = [tuple(sides[i] for sides in by_line) for i in range(len(pieces))]
     members: list[list[Place]] = [[] for _ in pieces]
     for settlement in own:
         candidates = [i for i, side in enumerate(piece_side) if side == side_of[settlement.id]]

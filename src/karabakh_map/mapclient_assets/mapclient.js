@@ -796,8 +796,9 @@
       state.place = next;
       drawSelection();
       flushRenderers();
-      if (next && reason !== "click" && reason !== "link") panToPlace(next);
-      if (reason !== "host") post({ type: "select", place_id: next });
+      if (next && reason !== "click" && reason !== "link" && reason !== "opening-link") panToPlace(next);
+      // the host asked for it or built the page with it: telling it back would only cost a rerun
+      if (reason !== "host" && reason !== "opening" && reason !== "opening-link") post({ type: "select", place_id: next });
       clearButton.hidden = !next;
       if (standalone) renderPanel();
       scheduleUrl();
@@ -1302,7 +1303,7 @@
     const defaults = DATA.defaults;
     const explicitView = standalone ? /[?&](lat|lon|zoom)=/.test(window.location.search)
       : initial.lat !== defaults.lat || initial.lon !== defaults.lon || initial.zoom !== defaults.zoom;
-    if (state.place) select(state.place, explicitView ? "link" : "url");
+    if (state.place) select(state.place, embedded ? (explicitView ? "opening-link" : "opening") : explicitView ? "link" : "url");
     paintListeners.push(function ready(iso) {
       paintListeners.splice(paintListeners.indexOf(ready), 1);
       document.body.setAttribute("data-ready", "true");
