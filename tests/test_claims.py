@@ -37,9 +37,10 @@ def test_a_change_with_an_independent_source_is_confirmed_from_its_own_date(time
     assert (state.controller, state.status, state.confirmed_on) == ("azerbaijan", "confirmed", None)
 
 
-def test_an_armenian_gain_resting_on_wikipedia_alone_is_a_claim_until_the_1994_ceasefire(timeline, catalog):
+def test_an_armenian_gain_resting_on_armenian_sources_and_wikipedia_is_a_claim_until_the_1994_ceasefire(
+        timeline, catalog):
     event = catalog.events_by_id["ev-19920904-abdal-gulabli"]
-    assert {catalog.sources[s].perspective for s in event.source_ids} == {"encyclopedia"}
+    assert {catalog.sources[s].perspective for s in event.source_ids} == {"encyclopedia", "state_media_armenian"}
     state = timeline.state("settlement-abdal-gulabli", D("1993-01-01"))
     assert (state.controller, state.status) == ("armenian_forces", "claimed")
     state = timeline.state("settlement-abdal-gulabli", D("1994-05-12"))
@@ -157,6 +158,23 @@ def test_a_control_change_on_encyclopedias_alone_is_an_error_naming_the_row_and_
     csv.writer(out, lineterminator="\n").writerows(rows)
     geodata_copy.write_text("events.csv", out.getvalue())
     _set_confirmations(geodata_copy)
+    problems = _problems(geodata_copy)
+    assert (f"geodata/events.csv: row {line + 1}: source_ids: ev-20201004-dejal changes control on encyclopedias "
+            "alone (src-wiki-timeline-2020; src-factsforkids-nk)") in " | ".join(problems)
+
+
+def test_a_confirmation_does_not_source_a_change_resting_on_encyclopedias_alone(geodata_copy):
+    # Dejal keeps its confirmation by the 10 Nov 2020 statement (the Kremlin's text, not an
+    # encyclopedia), but its own sources are Wikipedia and Kiddle only: still an error.
+    text = geodata_copy.text("events.csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    line = next(i for i, r in enumerate(rows) if r[0] == "ev-20201004-dejal")
+    rows[line][header.index("source_ids")] = "src-wiki-timeline-2020;src-factsforkids-nk"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    geodata_copy.write_text("events.csv", out.getvalue())
+    assert "ev-20201004-dejal,2020-11-10,agreement,src-kremlin-20201110" in geodata_copy.text("confirmations.csv")
     problems = _problems(geodata_copy)
     assert (f"geodata/events.csv: row {line + 1}: source_ids: ev-20201004-dejal changes control on encyclopedias "
             "alone (src-wiki-timeline-2020; src-factsforkids-nk)") in " | ".join(problems)

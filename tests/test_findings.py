@@ -142,9 +142,19 @@ def test_corridor_towns_leave_the_zone_when_handed_over(timeline):
     ("ev-20201218-zangilan-kapan-posts", "2020-12-18"),
     ("ev-19920808-artsvashen", "1992-08-07"),
     ("ev-19940101-vardenis-martakert-road-cut", "1994-01-15"),
+    ("ev-19940101-seysulan-1994", "1994-04-01"),  # audit row 19: the Tartar operation, not 1 Jan 1994
 ])
 def test_smaller_dates(catalog, event_id, date):
     assert event(catalog, event_id).date == d(date)
+
+
+def test_seysulan_falls_in_april_1994_and_the_change_has_a_source_that_is_not_armenian(catalog, timeline):
+    ev = event(catalog, "ev-19940101-seysulan-1994")
+    assert ev.date_precision == "month"
+    assert timeline.state("settlement-seysulan", d("1994-03-31")).controller == "azerbaijan"
+    state = timeline.state("settlement-seysulan", d("1994-04-15"))
+    assert (state.controller, state.status) == ("armenian_forces", "confirmed")
+    assert any(catalog.sources[s].perspective == "state_media_azerbaijani" for s in ev.source_ids)
 
 
 def test_gubadli_strip_records_the_demarcation_days(catalog):
@@ -206,12 +216,10 @@ def test_lachin_road_controller(timeline, road, date, controller):
     assert timeline.state(road, d(date)).controller == controller
 
 
-# Sourcing: control changes resting on an encyclopedia alone; the rest are the ones for which no
-# other findable source was found (reported as open, not hidden)
-ENCYCLOPEDIA_ONLY_NOT_YET_RESOLVED = {
-    "ev-19920904-abdal-gulabli", "ev-19940101-seysulan-1994",
-    "ev-20201028-abilja", "ev-20201028-ikinji-aghali", "ev-20201104-shafibayli",
-}
+# Sourcing: no control change rests on an encyclopedia alone (its own sources; `validate` makes it an
+# error). The last five (Abdal-Gulabli, Seysulan, Abilja, Ikinji Aghali, Shafibayli) were re-sourced
+# in Dec 2026.
+ENCYCLOPEDIA_ONLY_NOT_YET_RESOLVED: set[str] = set()
 
 
 def test_control_changes_resting_on_encyclopedias_alone_are_only_the_known_open_ones(catalog):

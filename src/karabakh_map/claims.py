@@ -43,7 +43,8 @@ sources, and several may exist for one event; events.csv keeps the changes thems
 
 Sourcing rules checked here as well (each problem names the file, row and field):
 
-* no control change rests on encyclopedias alone (its sources plus its confirmations' sources);
+* no control change rests on encyclopedias alone: its own sources include one that is not an
+  encyclopedia (an encyclopedia may give a date; a confirmation row confirms a change, it does not source it);
 * every source is *findable*: a URL whose path names a document (not a site's home page, a
   language root or a section index), or a ``citation`` giving the pages of a book or report;
 * (warnings only, :func:`source_warnings`) no two rows of sources.csv are the same document
@@ -325,15 +326,14 @@ def check_claims(catalog: Catalog, sources_file: str = "geodata/sources.csv", ev
         problem = findability_problem(source)
         if problem is not None:
             problems.append(SourcingProblem(sources_file, _source_item(catalog, sid), problem[0], f"{sid}: {problem[1]}"))
-    confirming: dict[str, set[str]] = {}
-    for confirmation in confirmations:
-        confirming.setdefault(confirmation.event_id, set()).update(confirmation.source_ids)
     for event in catalog.events:
         if not event.changes_control:
             continue
-        resting_on = set(event.source_ids) | confirming.get(event.event_id, set())
-        known = [catalog.sources[s] for s in resting_on if s in catalog.sources]
-        if known and len(known) == len(resting_on) and all(s.perspective == ENCYCLOPEDIA for s in known):
+        # The event's own sources: a confirmation (the 1994 ceasefire, the 2020 statement) confirms a
+        # change that is sourced; it does not source it.
+        own = set(event.source_ids)
+        known = [catalog.sources[s] for s in own if s in catalog.sources]
+        if known and len(known) == len(own) and all(s.perspective == ENCYCLOPEDIA for s in known):
             problems.append(SourcingProblem(events_file, f"row {event.row}", "source_ids",
                                     f"{event.event_id} changes control on encyclopedias alone "
                                     f"({'; '.join(event.source_ids)}): cite the sources they rely on"))
