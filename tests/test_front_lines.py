@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from helpers import ROOT, d
-from karabakh_map.timeline import _side, area_km2
+from karabakh_map.timeline import _sides, area_km2
 
 SEVEN_DISTRICTS = ("aghdam", "fuzuli", "jabrayil", "zangilan", "gubadli", "lachin", "kalbajar")
 LINE_OF_CONTACT_YEARS = [d("1995-01-01"), d("2000-01-01"), d("2010-06-01"), d("2020-09-01")]
@@ -47,7 +47,7 @@ def test_every_vertex_records_method_precision_and_fixing_places():
     with (ROOT / "geodata" / "curated" / "front_line_vertices.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["line_id"] for r in rows} == {"front-1994", "front-2020-11-10", "front-2022-08-30", "front-2021-05",
-                                            "front-2022-09"}
+                                            "front-2022-09", "front-1992-martakert"}
     for row in rows:
         where = f"{row['line_id']} vertex {row['seq']}"
         assert row["method"], where
@@ -64,12 +64,46 @@ def test_settlements_lie_on_the_side_of_the_1994_line_their_controller_held(cata
             if place.district_id in divided:
                 controller = timeline.state(place.id, date).controller
                 # the vertices run north to south: Azerbaijani-held places lie to the east (left)
-                if _side(contact, place.geometry) != (controller == "azerbaijan"):
+                if _sides(contact, [place.geometry])[0] != (controller == "azerbaijan"):
                     wrong_side.append(place.id)
         # The line is not redrawn for April 2016 (about 800 ha by Armenia's account): Lalatepe,
         # taken then, is the one place held across it, and its own zone shows the change.
         expected = ["settlement-lalatepe"] if date >= d("2016-04-02") else []
         assert wrong_side == expected, date
+
+
+MARTAKERT_1992_DAYS = [d("1992-07-04"), d("1992-09-07"), d("1993-01-31")]
+
+
+def test_the_martakert_front_of_1992_stands_only_from_the_fall_of_martakert_to_the_recapture_of_drmbon(catalog,
+                                                                                                      timeline):
+    martakert = line(catalog, "front-1992-martakert")
+    assert (martakert.valid_from, martakert.valid_to) == (d("1992-07-04"), d("1993-01-31"))
+    assert set(martakert.splits) == {"district-tartar", "district-kalbajar"} and not martakert.closed
+    for date, lines in [(d("1992-07-03"), set()), (d("1992-07-04"), {"front-1992-martakert"}),
+                        (d("1993-01-31"), {"front-1992-martakert"}), (d("1993-02-01"), set())]:
+        shaped = {line_id for z in timeline.map_zones(date) if z.region_id in martakert.splits
+                  for line_id in z.front_lines}
+        assert shaped == lines, date
+    # only the two districts it divides change shape while it stands
+    others = {z.zone_id for z in timeline.map_zones(d("1992-09-07")) if z.region_id not in martakert.splits}
+    assert others == {z.zone_id for z in timeline.map_zones(d("1992-07-03")) if z.region_id not in martakert.splits}
+
+
+@pytest.mark.parametrize("date", MARTAKERT_1992_DAYS)
+def test_settlements_lie_on_the_side_of_the_1992_martakert_front_their_controller_held(catalog, timeline, date):
+    martakert = line(catalog, "front-1992-martakert")
+    # the vertices run east to west, then south: Armenian-held places lie to the south and east (left)
+    wrong_side = [place.id for place in catalog.settlements if place.district_id in martakert.splits
+                  and _sides(martakert, [place.geometry])[0] != (timeline.state(place.id, date).controller != "azerbaijan")]
+    assert wrong_side == []
+
+
+@pytest.mark.parametrize("date", MARTAKERT_1992_DAYS)
+def test_every_settlement_of_the_districts_the_1992_front_divides_keeps_a_zone(catalog, timeline, date):
+    martakert = line(catalog, "front-1992-martakert")
+    followed = {z.follows for z in timeline.map_zones(date) if z.region_id in martakert.splits}
+    assert {s.id for s in catalog.settlements if s.district_id in martakert.splits} <= followed
 
 
 def test_zone_edges_follow_the_line_not_voronoi_cells(catalog, timeline):
@@ -80,7 +114,7 @@ def test_zone_edges_follow_the_line_not_voronoi_cells(catalog, timeline):
             assert crossing.length < 1e-6, zone.zone_id
 
 
-@pytest.mark.parametrize("date", [d("1990-01-01"), d("1994-05-12"), d("2000-01-01"), d("2020-10-15"),
+@pytest.mark.parametrize("date", [d("1990-01-01"), d("1992-09-07"), d("1994-05-12"), d("2000-01-01"), d("2020-10-15"),
                                   d("2020-11-10"), d("2021-06-01"), d("2023-09-20"), d("2025-01-01")])
 def test_the_zones_valid_on_a_day_tile_each_region_once(catalog, timeline, date):
     zones = timeline.map_zones(date)
