@@ -34,16 +34,20 @@ def run_app(context: dict | None = None, **params) -> AppTest:
     return at
 
 
+def element_of(at: AppTest, name: str):
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == name]
+    return element
+
+
 def map_data(at: AppTest) -> dict:
     """What the page sent the map element on the last run."""
-    (element,) = at.get("bidi_component")
-    return json.loads(element.proto.json)
+    return json.loads(element_of(at, "karabakh_map.host").proto.json)
 
 
 def from_map(at: AppTest, **reports) -> AppTest:
     """Rerun as the map element does after the map said something: ``date="YYYY-MM-DD"``,
     ``view={"lat", "lon", "zoom"}`` (state values, kept) or ``select={"place_id": ...}`` (a trigger)."""
-    (element,) = at.get("bidi_component")
+    element = element_of(at, "karabakh_map.host")
     reported = at.__dict__.setdefault("_map_reported", {})
     if "date" in reports:  # numbered, as the element does
         reported["date"] = {"date": reports["date"], "n": reported.get("date", {}).get("n", 0) + 1}
@@ -75,7 +79,7 @@ def heading(at: AppTest) -> str:
 
 
 def share(at: AppTest) -> str:
-    return at.code[0].value
+    return json.loads(element_of(at, "karabakh_map.share").proto.json)["link"]
 
 
 def test_shared_link_reproduces_date_place_and_view():

@@ -1,6 +1,6 @@
 """The app's panel sections as Streamlit calls: the place, the search, what changed, share and downloads.
 
-app.py places them; the content comes from ``panel`` (no Streamlit there), the rules from the
+page.py places them; the content comes from ``panel`` (no Streamlit there), the rules from the
 timeline.  Every text that came from data or a reader is escaped before it reaches markdown.
 Callbacks (``on_pick(place_id, date=None)``) are the page's: they change the session state and
 tell the map.
@@ -66,10 +66,49 @@ def changes_section(timeline: Timeline, date: dt.date, on_pick: Callable, expand
             st.caption(f"... and {len(changes) - MAX_CHANGES} earlier events in this period.")
 
 
+# The link and its copy button.  Not st.code: its syntax highlighter is the heaviest script the page
+# would load (about 0.35 s of the browser's main thread on a cold start, shared with the map).
+_SHARE_JS = r"""
+export default function ({ data, parentElement }) {
+  let box = parentElement.querySelector(".km-share");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "km-share";
+    box.innerHTML = '<input type="text" readonly aria-label="Link to this view" data-testid="share-link">' +
+      '<button type="button">Copy link</button><span role="status" aria-live="polite"></span>';
+    parentElement.appendChild(box);
+    const [input, button, status] = box.children;
+    input.addEventListener("focus", () => input.select());
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(input.value);
+        status.textContent = "Copied";
+      } catch (err) {  // no clipboard permission (an insecure origin): leave it selected to copy by hand
+        input.focus();
+        status.textContent = "Selected: press Ctrl+C (⌘C) to copy";
+      }
+    });
+  }
+  const [input, , status] = box.children;
+  if (input.value !== data.link) { input.value = data.link; status.textContent = ""; }
+}
+"""
+_SHARE_CSS = """
+.km-share { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
+.km-share input { flex: 1 1 16rem; min-width: 0; font: .8rem "Source Code Pro", monospace; padding: .45rem .5rem;
+  border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; background: #f0f2f6; color: #262730; }
+.km-share button { font: inherit; padding: .4rem .75rem; border: 1px solid rgba(49, 51, 63, .2);
+  border-radius: .5rem; background: #fff; cursor: pointer; }
+.km-share button:hover { border-color: #ff4b4b; color: #ff4b4b; }
+.km-share span { font-size: .8rem; color: #555; }
+"""
+_share_box = st.components.v2.component("karabakh_map.share", js=_SHARE_JS, css=_SHARE_CSS)
+
+
 def share_section(timeline: Timeline, view: View, base_url: str) -> None:
     """The link to this view (with a copy button) and the day's snapshot downloads."""
     st.markdown("**Share this view**")
-    st.code(share_link(base_url, view), language=None, wrap_lines=True)
+    _share_box(key="share_link", data={"link": share_link(base_url, view)})
     left, right = st.columns(2)
     left.download_button("Snapshot (GeoJSON)", lambda: serialize.snapshot_geojson(timeline, view.date),
                          file_name=f"karabakh-control-{view.date}.geojson", mime="application/geo+json")

@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from browser_helpers import LEAFLET_MAP, MAP_FRAME, map_frame, painted_date, screenshot, wait_for_map, wait_painted
 
@@ -61,6 +62,22 @@ def test_shared_link_restores_date_place_and_zoom(app_url, page):
     assert leaflet(page, "[map.getZoom(), +map.getCenter().lat.toFixed(2), +map.getCenter().lng.toFixed(2)]") == [10, 39.95, 46.8]
     wait_heading(page, "Ağdam")
     assert "Armenian forces" in panel_text(page)
+
+
+def test_the_share_box_shows_the_link_to_this_view_and_copies_it(app_url, page):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{app_url}/?date=1993-08-01&place=Aghdam")
+    wait_for_map(page)
+    wait_painted(page, "1993-08-01")
+    link = page.get_by_test_id("share-link")
+    link.wait_for(timeout=30_000)
+    assert link.input_value() == f"{app_url}/?date=1993-08-01&place=settlement-aghdam"
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_role("status").filter(has_text="Copied").wait_for(timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == link.input_value()
+    slider(page).focus()
+    slider(page).press("ArrowRight")  # the box follows the view
+    expect(link).to_have_value(f"{app_url}/?date=1993-08-02&place=settlement-aghdam", timeout=10_000)
 
 
 def test_keys_paint_in_the_browser_and_the_server_hears_the_step(app_url, page):
