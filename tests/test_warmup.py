@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import streamlit as st
@@ -43,7 +44,9 @@ def test_starting_the_server_computes_the_map_data_in_the_background(monkeypatch
         async with entry.prepare_while_the_browser_loads(entry.app):
             assert [t.name for t in threads] == ["karabakh-warmup"]  # started as the server starts, not awaited
 
-    asyncio.run(serve())
+    # in a thread of its own: a browser test before this one may have left an event loop running in this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, serve()).result(timeout=60)
     threads[0].join(timeout=120)
     assert not threads[0].is_alive()
     assert warmup._load_bundled.cache_info().currsize == 1
