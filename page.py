@@ -19,7 +19,7 @@ import streamlit as st
 
 from karabakh_map import sections, warmup
 from karabakh_map.catalog import CatalogError
-from karabakh_map.component import MapHost, clamp_date
+from karabakh_map.component import COMPONENT_KEY, MapHost, clamp_date
 from karabakh_map.timeline import Timeline
 from karabakh_map.view import View, markdown_literal, page_base, parse_view, view_to_params
 
@@ -62,10 +62,11 @@ except CatalogError as exc:
 state = st.session_state
 # Wide screens: the map stays in view (sticky) while the panel scrolls; phones: the map, then the
 # panel as a sheet below it.
+# (found by the map element's key: the panel holds components of its own, the share box)
+MAP_COLUMN = f"[data-testid=stColumn]:has(.st-key-{COMPONENT_KEY})"
 st.html("<style>[data-testid=stMainBlockContainer]{padding:4rem 1rem 1rem 1rem}"
-        "@media (min-width:640px){[data-testid=stColumn]:has([data-testid=stBidiComponentIsolated])"
-        "{position:sticky;top:4rem;align-self:flex-start}}"
-        "@media (max-width:639px){[data-testid=stColumn]:not(:has([data-testid=stBidiComponentIsolated]))"
+        f"@media (min-width:640px){{{MAP_COLUMN}{{position:sticky;top:4rem;align-self:flex-start}}}}"
+        f"@media (max-width:639px){{{MAP_COLUMN} + [data-testid=stColumn]"
         "{border-radius:14px 14px 0 0;box-shadow:0 -3px 10px rgba(0,0,0,.15);padding:.5rem .75rem;margin-top:-1rem}}"
         "</style>")
 notice_box = st.container()  # a fixed slot: a notice never shifts the map (which would remount it)

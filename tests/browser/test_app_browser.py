@@ -170,11 +170,20 @@ def test_layout_map_first_and_tall(app_url, browser, width, height, name):
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.count() == 0 or sidebar.bounding_box() is None or sidebar.bounding_box()["width"] < 50 \
             or sidebar.get_attribute("aria-expanded") == "false"
+        # the two top columns: the map's and the panel's (which holds a component of its own, the share box)
+        columns = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stHorizontalBlock]')][0]
+            .querySelectorAll(':scope > [data-testid=stColumn]').length""")
+        styles = page.evaluate("""() => [...[...document.querySelectorAll('[data-testid=stHorizontalBlock]')][0]
+            .querySelectorAll(':scope > [data-testid=stColumn]')].map(c => [getComputedStyle(c).position,
+            getComputedStyle(c).borderTopLeftRadius])""")
+        assert columns == 2
         if name == "phone":
             panel_box = page.locator('[data-testid="place-controller"]').bounding_box()
             assert panel_box["y"] > frame_box["y"] + frame_box["height"] - 1  # the panel sits below the map
-        else:  # beside it
+            assert styles[1][1] == "14px"  # as a sheet
+        else:  # beside it, and only the map stays in view while the panel scrolls
             assert page.locator('[data-testid="place-controller"]').bounding_box()["x"] > frame_box["x"] + frame_box["width"]
+            assert [position for position, _ in styles] == ["sticky", "static"]
         assert screenshot(page, f"app-{name}-2021-06-01").stat().st_size > 20_000
     finally:
         context.close()
