@@ -148,36 +148,30 @@ def test_each_basis_accepts_what_backs_it(geodata_copy):
     assert timeline.state("settlement-horovlu", D("2020-10-10")).status == "claimed"
 
 
-def test_a_control_change_on_encyclopedias_alone_is_an_error_naming_the_row_and_sources(geodata_copy):
-    text = geodata_copy.text("events.csv")
-    rows = list(csv.reader(io.StringIO(text)))
-    header = rows[0]
+def _dejal_on_encyclopedias_alone(geodata_copy) -> str:
+    """Give Dejal's capture only Wikipedia and Kiddle as sources; the message validate must give."""
+    rows = list(csv.reader(io.StringIO(geodata_copy.text("events.csv"))))
     line = next(i for i, r in enumerate(rows) if r[0] == "ev-20201004-dejal")
-    rows[line][header.index("source_ids")] = "src-wiki-timeline-2020;src-factsforkids-nk"
+    rows[line][rows[0].index("source_ids")] = "src-wiki-timeline-2020;src-factsforkids-nk"
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     geodata_copy.write_text("events.csv", out.getvalue())
+    return (f"geodata/events.csv: row {line + 1}: source_ids: ev-20201004-dejal changes control on encyclopedias "
+            "alone (src-wiki-timeline-2020; src-factsforkids-nk)")
+
+
+def test_a_control_change_on_encyclopedias_alone_is_an_error_naming_the_row_and_sources(geodata_copy):
+    expected = _dejal_on_encyclopedias_alone(geodata_copy)
     _set_confirmations(geodata_copy)
-    problems = _problems(geodata_copy)
-    assert (f"geodata/events.csv: row {line + 1}: source_ids: ev-20201004-dejal changes control on encyclopedias "
-            "alone (src-wiki-timeline-2020; src-factsforkids-nk)") in " | ".join(problems)
+    assert expected in " | ".join(_problems(geodata_copy))
 
 
 def test_a_confirmation_does_not_source_a_change_resting_on_encyclopedias_alone(geodata_copy):
     # Dejal keeps its confirmation by the 10 Nov 2020 statement (the Kremlin's text, not an
     # encyclopedia), but its own sources are Wikipedia and Kiddle only: still an error.
-    text = geodata_copy.text("events.csv")
-    rows = list(csv.reader(io.StringIO(text)))
-    header = rows[0]
-    line = next(i for i, r in enumerate(rows) if r[0] == "ev-20201004-dejal")
-    rows[line][header.index("source_ids")] = "src-wiki-timeline-2020;src-factsforkids-nk"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    geodata_copy.write_text("events.csv", out.getvalue())
+    expected = _dejal_on_encyclopedias_alone(geodata_copy)
     assert "ev-20201004-dejal,2020-11-10,agreement,src-kremlin-20201110" in geodata_copy.text("confirmations.csv")
-    problems = _problems(geodata_copy)
-    assert (f"geodata/events.csv: row {line + 1}: source_ids: ev-20201004-dejal changes control on encyclopedias "
-            "alone (src-wiki-timeline-2020; src-factsforkids-nk)") in " | ".join(problems)
+    assert expected in " | ".join(_problems(geodata_copy))
 
 
 def test_the_validate_command_fails_on_a_sourcing_problem_but_the_map_still_loads(geodata_copy):
