@@ -274,20 +274,43 @@ def test_the_pages_engine_agrees_with_timeline_on_every_place_on_seventeen_dates
         assert got[iso]["next"] == (following.isoformat() if following else None), iso
 
 
-def test_the_pages_name_folding_and_long_dates_match_python(catalog):
-    from karabakh_map.names import fold_azerbaijani
+def test_the_pages_name_folding_and_long_dates_match_python(catalog, data):
+    from karabakh_map.names import FOLD_BLOCKS, fold_azerbaijani
     from karabakh_map.panel import long_date
 
     names = sorted({n for p in catalog.places.values() for n in p.names.all() if n}
-                   | {"ŞUŞA", "Ağdərə", "Xocalı", "İsmayıllı", "Straße", "Tigranakert’", "  a -- b  "})
+                   | {"ŞUŞA", "Ağdərə", "Xocalı", "İsmayıllı", "Straße", "Tigranakert’", "  a -- b  ", "Ǆ\u00a0ﬁzuli\u3000x",
+                      "Sh\u0075\u0301sha", "a\u00a8b", "\u2010Ağdam\u2011"})
+    every_char = [chr(c) for lo, hi in FOLD_BLOCKS for c in range(lo, hi + 1)]
+    # and some text of the blocks' characters in every order (a fixed, spread sample)
+    mixed = ["".join(every_char[(i * 7919 + j * 104729) % len(every_char)] for j in range(9)) for i in range(600)]
+    texts = names + every_char + mixed
     dates = [d(x) for x in PARITY_DATES]
     got = run_node("""
+        const folding = client.makeFolding(input.tables);
         process.stdout.write(JSON.stringify({
-          folds: input.names.map(n => [client.fold(n), client.foldAzerbaijani(n)]),
+          folds: input.texts.map(n => [folding.fold(n), folding.foldAzerbaijani(n)]),
           dates: input.dates.map(client.longDate)}));
-    """, {"names": names, "dates": [x.isoformat() for x in dates]})
-    assert dict(zip(names, map(tuple, got["folds"]))) == {n: (fold(n), fold_azerbaijani(n)) for n in names}
+    """, {"texts": texts, "tables": data["folding"], "dates": [x.isoformat() for x in dates]})
+    expected = {t: (fold(t), fold_azerbaijani(t)) for t in texts}
+    assert {t: tuple(f) for t, f in zip(texts, got["folds"])} == expected
     assert got["dates"] == [long_date(x) for x in dates]
+
+
+def test_the_pages_folding_tables_are_generated_by_names_fold(data):
+    from karabakh_map.names import fold, folding_tables
+
+    tables = folding_tables()
+    pieces = dict(tables["fold"])
+    assert pieces["Ş"] == "s" and pieces["ə"] == "a" and pieces["-"] == " " and pieces["’"] == "" and pieces["\u3000"] == " "
+    assert "a" not in pieces  # only where the piece differs from the lower case
+    assert dict(tables["azToEnglish"])["x"] == "kh"
+    assert len(json.dumps(data["folding"], ensure_ascii=False)) < 20_000  # a small part of the page
+    # nothing of the rule is hand-written in the page: no fold table or replacement of its own
+    code = mapclient.CLIENT_JS.read_text(encoding="utf-8")
+    for rule in ('"ş": "sh"', "normalize(", "\\p{Mn}", "ß", '"district", "rayonu"', "settlement: 0"):
+        assert rule not in code, rule
+    assert fold("Ağdərə rayonu") == "agdara rayonu"
 
 
 # ------------------------------------------------------------------ the folium page

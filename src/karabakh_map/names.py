@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
 
 LANGUAGES = ("en", "az", "hy", "hy_latn", "ru")
 
@@ -20,20 +22,61 @@ _AZ_TO_ENGLISH = str.maketrans({
 })
 
 
-def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form: ``"Şuşa" -> "susa"``, ``"Ağdərə" -> "agdara"``."""
+@lru_cache(maxsize=4096)
+def _fold_piece(ch: str) -> str:
+    """What ``fold`` makes of one character; any kind of space (and a hyphen) becomes " "."""
     # Compatibility forms first ("𝔄" -> "A"), so that casefolding sees the letter and a second fold
     # changes nothing.
-    text = unicodedata.normalize("NFKD", text).casefold()
-    text = text.replace("ə", "a").replace("ı", "i")
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.replace("-", " ").replace("'", "").replace("’", "").split())
+    text = unicodedata.normalize("NFKD", ch).casefold().replace("ə", "a").replace("ı", "i")
+    kept = (c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(" " if c.isspace() or c == "-" else "" if c in "'’" else c for c in kept)
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-insensitive form: ``"Şuşa" -> "susa"``, ``"Ağdərə" -> "agdara"``."""
+    # Every step works on one character at a time (NFKD reorders only the marks it then drops), so
+    # the text's fold is its characters' pieces, joined; the map page folds with the same pieces.
+    return " ".join(part for part in "".join(map(_fold_piece, text)).split(" ") if part)
 
 
 def fold_azerbaijani(text: str) -> str:
     """The English-style rendering of an Azerbaijani name, folded: ``"Xocalı" -> "khojali"``."""
     return fold(text.casefold().translate(_AZ_TO_ENGLISH))
+
+
+# The Unicode blocks a reader types these names in: Latin with every diacritic, the IPA letters
+# (Azerbaijani's schwa "ə") and spacing modifiers, the combining marks, Cyrillic, Armenian, the Latin
+# additions (Vietnamese-style letters), general punctuation (dashes, curly apostrophes) and the Latin
+# and Armenian ligatures.
+FOLD_BLOCKS = ((0x0000, 0x02FF), (0x0300, 0x036F), (0x0400, 0x052F), (0x0530, 0x058F), (0x1E00, 0x1EFF),
+               (0x2000, 0x206F), (0xFB00, 0xFB17))
+
+
+def name_rules() -> dict[str, list]:
+    """The lookup's own rules, for the map page: the layers from most to least specific, and the
+    administrative words (folded) with the layers they ask for."""
+    return {"specificity": list(SPECIFICITY), "adminWords": sorted(_FOLDED_ADMIN_WORDS),
+            "adminLayers": list(ADMIN_LAYERS)}
+
+
+def folding_tables(names: Iterable[str] = ()) -> dict[str, list]:
+    """``fold`` and ``fold_azerbaijani`` as data, for the map page: the browser folds a reader's
+    query with these tables and a lookup, never with rules of its own.
+
+    ``fold(text)`` is each character's piece (``fold``: the listed piece, else its lower case),
+    joined, split at spaces, and the non-empty parts joined by one space; ``fold_azerbaijani``
+    first replaces each character by its case fold (``casefold``: listed, else its lower case)
+    and then by its English rendering (``azToEnglish``).  Only characters whose piece differs
+    from their lower case are listed: those of FOLD_BLOCKS, of ``names`` (every name in the
+    record) and every whitespace character.  Tables are lists of pairs (see mapclient)."""
+    chars = {chr(c) for lo, hi in FOLD_BLOCKS for c in range(lo, hi + 1)}
+    chars |= set("".join(names)) | {chr(c) for c in range(0x3001) if chr(c).isspace()}
+    chars -= {chr(c) for c in range(0xD800, 0xE000)}
+    return {
+        "fold": [[c, p] for c in sorted(chars) if (p := _fold_piece(c)) != c.lower()],
+        "casefold": [[c, c.casefold()] for c in sorted(chars) if c.casefold() != c.lower()],
+        "azToEnglish": sorted([chr(k), v] for k, v in _AZ_TO_ENGLISH.items()),
+    }
 
 
 @dataclass(frozen=True)
@@ -133,7 +176,10 @@ class NameIndex:
         return ordered[:limit]
 
 
+# A town and its district often share a name ("Shusha"): the settlement is what people mean.
+SPECIFICITY = ("settlement", "district", "province", "region", "road")
+
+
 def _specificity(place_id: str) -> tuple[int, str]:
-    # A town and its district often share a name ("Shusha"): the settlement is what people mean.
-    order = {"settlement": 0, "district": 1, "province": 2, "region": 3, "road": 4}
-    return (order.get(place_id.split("-", 1)[0], 9), place_id)
+    layer = place_id.split("-", 1)[0]
+    return (SPECIFICITY.index(layer) if layer in SPECIFICITY else len(SPECIFICITY), place_id)

@@ -72,28 +72,25 @@
   const byFirst = (pair) => pair[0];
   const itself = (x) => x;
 
-  const AZ_TO_ENGLISH = { "ş": "sh", "ç": "ch", "ğ": "gh", "ə": "a", "ı": "i", x: "kh", c: "j", q: "g",
-    "ü": "u", "ö": "o", "İ": "i" };
-
-  function casefold(text) { // toLowerCase plus the casefold mappings it lacks for our scripts
-    return text.toLowerCase().replace(/ß/g, "ss").replace(/ς/g, "σ");
-  }
-
-  /** names.fold: "Şuşa" -> "susa" (held to Python by a parity test). */
-  function fold(text) {
-    // compatibility forms first ("𝔄" -> "A"), as names.fold does, so a second fold changes nothing
-    const replaced = casefold(text.normalize("NFKD")).replace(/ə/g, "a").replace(/ı/g, "i");
-    const stripped = replaced.normalize("NFKD").replace(/\p{Mn}/gu, "");
-    return stripped.replace(/-/g, " ").replace(/['’]/g, "").split(/\s+/).filter(Boolean).join(" ");
-  }
-
-  /** names.fold_azerbaijani: "Xocalı" -> "khojali". */
-  function foldAzerbaijani(text) {
-    return fold(Array.from(casefold(text), (ch) => (Object.prototype.hasOwnProperty.call(AZ_TO_ENGLISH, ch)
-      ? AZ_TO_ENGLISH[ch] : ch)).join(""));
+  /** names.fold and names.fold_azerbaijani from the tables Python generates (names.folding_tables):
+   *  a text's fold is its characters' pieces (a listed piece, else the lower case), joined, split at
+   *  spaces, the non-empty parts joined by one space.  No folding rule of its own lives here. */
+  function makeFolding(tables) {
+    const FOLD = new Map(tables.fold);
+    const CASEFOLD = new Map(tables.casefold);
+    const AZ_TO_ENGLISH = new Map(tables.azToEnglish);
+    const pieces = (text, table) => Array.from(text, (ch) => (table.has(ch) ? table.get(ch) : ch.toLowerCase())).join("");
+    function fold(text) {
+      return pieces(text, FOLD).split(" ").filter(Boolean).join(" ");
+    }
+    function foldAzerbaijani(text) { // "Xocalı" -> "khojali"
+      return fold(Array.from(pieces(text, CASEFOLD), (ch) => (AZ_TO_ENGLISH.has(ch) ? AZ_TO_ENGLISH.get(ch) : ch)).join(""));
+    }
+    return { fold, foldAzerbaijani };
   }
 
   function makeEngine(DATA, today) {
+    const { fold, foldAzerbaijani } = makeFolding(DATA.folding);
     const PLACES = new Map(DATA.places.map((p) => [p.id, p]));
     const NAME_INDEX = new Map(DATA.nameIndex);
     const EVENT_DATES = DATA.eventDates;
@@ -148,16 +145,16 @@
       return index < EVENT_DATES.length ? EVENT_DATES[index] : null;
     }
 
-    const SPECIFICITY = { settlement: 0, district: 1, province: 2, region: 3, road: 4 };
+    // names._specificity, names.ADMIN_WORDS (folded) and ADMIN_LAYERS, as Python gives them
+    const SPECIFICITY = new Map(DATA.nameRules.specificity.map((layer, i) => [layer, i]));
     function bySpecificity(a, b) {
-      const ka = SPECIFICITY[a.split("-", 1)[0]] ?? 9;
-      const kb = SPECIFICITY[b.split("-", 1)[0]] ?? 9;
+      const ka = SPECIFICITY.get(a.split("-", 1)[0]) ?? SPECIFICITY.size;
+      const kb = SPECIFICITY.get(b.split("-", 1)[0]) ?? SPECIFICITY.size;
       return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
     }
-
-    // names.ADMIN_WORDS: "Aghdam District", "Füzuli rayonu" ask for the district only.
-    const ADMIN_WORDS = new Set(["district", "rayonu", "rayon", "raion", "rajon", "region", "район", "շրջան"].map(fold));
-    const ADMIN_LAYERS = new Set(["district", "province", "region"]);
+    // "Aghdam District", "Füzuli rayonu" ask for the district only.
+    const ADMIN_WORDS = new Set(DATA.nameRules.adminWords);
+    const ADMIN_LAYERS = new Set(DATA.nameRules.adminLayers);
 
     function lookup(query) {
       const keys = new Set([fold(query), foldAzerbaijani(query)]);
@@ -323,11 +320,11 @@
       return params.toString();
     }
 
-    return { PLACES, START, END, stateAt, zoneController, zoneShown, zoneClaimed, frontLineShown, roadVisible, peacekeepingShape,
+    return { PLACES, START, END, fold, foldAzerbaijani, stateAt, zoneController, zoneShown, zoneClaimed, frontLineShown, roadVisible, peacekeepingShape,
       previousEventDate, nextEventDate, resolvePlace, searchPlaces, parseView, viewToQuery, pyRepr, round5 };
   }
 
-  const pure = { makeEngine, fold, foldAzerbaijani, longDate, isIsoDate, isoToDay, dayToIso, addMonths };
+  const pure = { makeEngine, makeFolding, longDate, isIsoDate, isoToDay, dayToIso, addMonths };
   if (typeof module !== "undefined" && module.exports) { // Node, for the parity tests
     module.exports = pure;
     return;
@@ -1328,7 +1325,7 @@
         const item = zoneLayers.find((z) => z.zone.id === zoneId && z.shown);
         return item ? item.key : null;
       },
-      fold, foldAzerbaijani,
+      fold: engine.fold, foldAzerbaijani: engine.foldAzerbaijani,
       parseView: engine.parseView, viewToQuery: engine.viewToQuery, resolvePlace: engine.resolvePlace,
       searchPlaces: engine.searchPlaces,
       state: () => ({ date: state.date, place: state.place, names: state.names, lat: state.lat, lon: state.lon,
