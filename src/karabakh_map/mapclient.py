@@ -39,7 +39,8 @@ borders, Lake Sevan, the Araks) simplified to ~300 m and rounded to 3 decimals, 
 the map needs no tiles.  ``eventHtml`` holds
 each event's history entry as ``panel.history_entry_html`` writes it (escaped, date-independent,
 ``data-date`` on each entry, its sources linked): the export's panel inserts these, it does not
-build its own; the app's page, whose panel is Streamlit's, leaves them out (``STANDALONE_ONLY``).
+build its own; the app's page, whose panel, search and links are Streamlit's, leaves them out, with
+the name data and each state's sentence (``STANDALONE_ONLY``).
 The page carries the data as a JSON block (``<script type="application/json">``) that the start
 call reads with ``JSON.parse``.
 
@@ -312,8 +313,15 @@ def _name_index(catalog: Catalog) -> list[list]:
     return [[key, sorted(ids, key=_specificity)] for key, ids in sorted(index.items())]
 
 
-# Only the export's in-page panel reads these; the app's page leaves them out (~270 KB).
-STANDALONE_ONLY = ("eventHtml",)
+# Only the export's own panel, search and link parsing read these (and each state's sentence, "m");
+# the app's page, whose panel, search and links are Python's, leaves them out (~460 KB).
+STANDALONE_ONLY = ("eventHtml", "nameIndex", "nameRules", "folding")
+
+
+def _without_sentences(places: list[dict]) -> list[dict]:
+    def strip(entry: dict) -> dict:
+        return {key: value for key, value in entry.items() if key != "m"}
+    return [{**place, "i": strip(place["i"]), "t": [strip(entry) for entry in place["t"]]} for place in places]
 
 _DATA_LOCK = threading.Lock()
 _DATA_CACHE: "weakref.WeakKeyDictionary[Timeline, dict]" = weakref.WeakKeyDictionary()
@@ -489,8 +497,9 @@ def build_map(timeline: Timeline, *, view: view_module.View | None = None, asset
                "lat": view.lat, "lon": view.lon, "zoom": view.zoom,
                "serverPaint": bool(server_paint), "standalone": bool(standalone), "figures": list(figures or [])}
     data = client_data(timeline)
-    if not standalone:  # the app's panel is Streamlit's: the page's own history entries stay out
+    if not standalone:  # the app's panel, search and links are Streamlit's: their data stays out
         data = {key: value for key, value in data.items() if key not in STANDALONE_ONLY}
+        data["places"] = _without_sentences(data["places"])
     MapClient(data, options, inline=inline_client, asset_base=asset_base).add_to(m)
     # folium loads Leaflet, jQuery, Bootstrap and plugins from public CDNs: only Leaflet is used,
     # and it is served by the app (or bundled beside the export), so the map draws offline.

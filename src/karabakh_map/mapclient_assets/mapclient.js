@@ -90,9 +90,12 @@
   }
 
   function makeEngine(DATA, today) {
-    const { fold, foldAzerbaijani } = makeFolding(DATA.folding);
+    // The app's page carries no name data (its search and links are Python's): nothing to look up there.
+    const NAMES = DATA.folding ? DATA : { folding: { fold: [], casefold: [], azToEnglish: [] }, nameIndex: [],
+      nameRules: { specificity: [], adminWords: [], adminLayers: [] } };
+    const { fold, foldAzerbaijani } = makeFolding(NAMES.folding);
     const PLACES = new Map(DATA.places.map((p) => [p.id, p]));
-    const NAME_INDEX = new Map(DATA.nameIndex);
+    const NAME_INDEX = new Map(NAMES.nameIndex);
     const EVENT_DATES = DATA.eventDates;
     const START = DATA.historyStart;
     const END = today < START ? START : today;
@@ -146,15 +149,15 @@
     }
 
     // names._specificity, names.ADMIN_WORDS (folded) and ADMIN_LAYERS, as Python gives them
-    const SPECIFICITY = new Map(DATA.nameRules.specificity.map((layer, i) => [layer, i]));
+    const SPECIFICITY = new Map(NAMES.nameRules.specificity.map((layer, i) => [layer, i]));
     function bySpecificity(a, b) {
       const ka = SPECIFICITY.get(a.split("-", 1)[0]) ?? SPECIFICITY.size;
       const kb = SPECIFICITY.get(b.split("-", 1)[0]) ?? SPECIFICITY.size;
       return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
     }
     // "Aghdam District", "Füzuli rayonu" ask for the district only.
-    const ADMIN_WORDS = new Set(DATA.nameRules.adminWords);
-    const ADMIN_LAYERS = new Set(DATA.nameRules.adminLayers);
+    const ADMIN_WORDS = new Set(NAMES.nameRules.adminWords);
+    const ADMIN_LAYERS = new Set(NAMES.nameRules.adminLayers);
 
     function lookup(query) {
       const keys = new Set([fold(query), foldAzerbaijani(query)]);
