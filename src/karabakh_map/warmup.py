@@ -2,9 +2,9 @@
 
 ``streamlit run app.py`` starts the server through app.py's ``st.App``, whose lifespan calls
 :func:`start` as the server starts.  In a background thread it imports the map's libraries
-(geopandas, folium, matplotlib's neighbours: about 0.8 s), loads and validates the bundled
-geodata, and computes the map page's data (``mapclient.client_data``: every place's state track
-and the control zones, about 0.5 s).  Meanwhile the first reader's browser is busy for a second
+(geopandas with pandas, folium, shapely: about 0.8 s), loads and validates the bundled geodata,
+and computes the map page's data (``mapclient.client_data``: every place's state track and the
+control zones, about 0.3 s).  Meanwhile the first reader's browser is busy for a second
 or more fetching and starting Streamlit's own bundle, so this work leaves the reader's path.
 
 The page (page.py) takes the same objects from here: :func:`bundled_timeline` is one Timeline
