@@ -21,8 +21,10 @@ up: ``scrub p95 = X ms; vs naive = Y x; snapshot p95 = Z us`` (naive = the basel
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,6 +237,78 @@ def bench_app(browser, args, env_extra: dict, label: str) -> dict:
         stop(proc)
 
 
+class WireCounter:
+    """A TCP relay between the browser and the app that counts the bytes the browser receives, as
+    they cross the wire: websocket frames as sent (deflated), HTTP bodies as sent."""
+
+    def __init__(self, target_port: int):
+        self.port, self.target, self.received = free_port(), target_port, 0
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
+        ready.wait(10)
+
+    def _serve(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def relay(reader, writer, counted: bool):
+            try:
+                while data := await reader.read(65536):
+                    if counted:
+                        self.received += len(data)
+                    writer.write(data)
+                    await writer.drain()
+            except OSError:
+                pass
+            finally:
+                writer.close()
+
+        async def connection(client_reader, client_writer):
+            server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target)
+            await asyncio.gather(relay(client_reader, server_writer, False), relay(server_reader, client_writer, True))
+
+        self.server = self.loop.run_until_complete(asyncio.start_server(connection, "127.0.0.1", self.port))
+        ready.set()
+        self.loop.run_forever()
+
+    def close(self) -> None:
+        async def shutdown():
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def first_load_on_the_wire(browser) -> dict:
+    """Bytes a first visit receives on the wire (through WireCounter), and what Streamlit's bundle
+    would weigh if the host compressed it (gzip -6, as a hosting proxy does; the local server never
+    compresses the bundle)."""
+    port = free_port()
+    proc, _ = start_app(port, {})
+    wire = WireCounter(port)
+    try:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        counter = ByteCounter(page)
+        open_map(page, f"http://127.0.0.1:{wire.port}/?date={START_DATE}&place=Shusha", in_app=True)
+        page.wait_for_timeout(1500)
+        bundle_urls = [url for url in counter.urls.values() if re.search(r"/static/(js|css|media)/", url)
+                       and "/app/static/" not in url]
+        gzipped = 0
+        for url in set(bundle_urls):
+            with urllib.request.urlopen(url.replace(f":{wire.port}/", f":{port}/"), timeout=10) as response:
+                gzipped += len(gzip.compress(response.read(), compresslevel=6))
+        page.close()
+        return {"wire_total": wire.received, "bundle_received": counter.streamlit_bundle,
+                "bundle_gzipped": gzipped, "decoded_total": counter.total}
+    finally:
+        wire.close()
+        stop(proc)
+
+
 def cold_starts(browser, count: int) -> list[float]:
     """``streamlit run app.py`` -> the first painted map, ``count`` times: a new server each time and a
     new browser context (nothing cached), the benchmark's opening link."""
@@ -286,7 +361,7 @@ def _row(name: str, values: list[float]) -> str:
 
 def write_report(results: dict, path: Path) -> str:
     m, e = results["machine"], results["engine"]
-    app, export, base = results["app"], results["export"], results["baseline"]
+    app, export, base, wire = results["app"], results["export"], results["baseline"], results["wire"]
     app_p95 = summary(app["all_ms"])["p95"]
     export_p95 = summary(export["all_ms"])["p95"] if export.get("all_ms") else float("nan")
     base_p95 = summary(base["all_ms"])["p95"]
@@ -316,15 +391,20 @@ def write_report(results: dict, path: Path) -> str:
         "150 ms step debounce).", "",
         "## Load and start", "",
         "| measure | app | baseline | export |", "|---|---|---|---|",
-        f"| first load received (all) | {app['first_load_bytes']['total'] / 1024:.0f} KB | "
+        f"| first load received, decoded (CDP: websocket frames inflated) | {app['first_load_bytes']['total'] / 1024:.0f} KB | "
         f"{base['first_load_bytes']['total'] / 1024:.0f} KB | {export.get('site_bytes', 0) / 1024:.0f} KB (site on disk) |",
         f"| of which Streamlit's own bundle (cached after a first visit) | "
         f"{app['first_load_bytes']['streamlit_bundle'] / 1024:.0f} KB | "
         f"{base['first_load_bytes']['streamlit_bundle'] / 1024:.0f} KB | |",
-        f"| this project's own bytes (all minus Streamlit's bundle; the map page goes over the websocket) | "
+        f"| this project's own bytes, decoded (all minus Streamlit's bundle; the map page goes over the websocket) | "
         f"{(app['first_load_bytes']['total'] - app['first_load_bytes']['streamlit_bundle']) / 1024:.0f} KB "
         f"(target ≤ 1,536 KB) | "
         f"{(base['first_load_bytes']['total'] - base['first_load_bytes']['streamlit_bundle']) / 1024:.0f} KB | |",
+        f"| on the wire (a relay counting what the browser receives; the map page deflated over the websocket) | "
+        f"{wire['wire_total'] / 1024:.0f} KB, of which this project's {(wire['wire_total'] - wire['bundle_received']) / 1024:.0f} KB | | |",
+        f"| the same, with Streamlit's bundle gzip-compressed as a hosting proxy serves it (computed: gzip -6 of the "
+        f"same files) | {(wire['wire_total'] - wire['bundle_received'] + wire['bundle_gzipped']) / 1024:.0f} KB "
+        f"(target ≤ 1,536 KB) | | |",
         f"| cold start: `streamlit run` -> first painted map (the run above) | {app['cold_start_s']:.1f} s | "
         f"{base['cold_start_s']:.1f} s | |",
         f"| cold start, median of {len(results['cold_starts'])} more (new server, new browser context each) | "
@@ -371,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             results["export"] = bench_export(browser, args)
         except Exception as exc:  # reported, not hidden: the app's figures still stand
             results["export"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        print("first load on the wire...", flush=True)
+        results["wire"] = first_load_on_the_wire(browser)
         print(f"cold starts ({args.cold_starts})...", flush=True)
         results["cold_starts"] = cold_starts(browser, args.cold_starts)
         print("baseline (KARABAKH_SERVER_SCRUB=1)...", flush=True)

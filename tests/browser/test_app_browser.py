@@ -80,6 +80,20 @@ def test_the_share_box_shows_the_link_to_this_view_and_copies_it(app_url, page):
     expect(link).to_have_value(f"{app_url}/?date=1993-08-02&place=settlement-aghdam", timeout=10_000)
 
 
+def test_the_map_page_reaches_the_browser_deflated(app_url, page):
+    # .streamlit/config.toml: the ~0.55 MB page goes over the websocket with permessage-deflate
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    handshakes = []
+    cdp.on("Network.webSocketHandshakeResponseReceived", lambda event: handshakes.append(event["response"]["headers"]))
+    page.goto(f"{app_url}/?date=1994-06-01")
+    wait_for_map(page)
+    wait_painted(page, "1994-06-01")
+    extensions = [value for headers in handshakes for name, value in headers.items()
+                  if name.lower() == "sec-websocket-extensions"]
+    assert extensions and all("permessage-deflate" in value for value in extensions), handshakes
+
+
 def test_keys_paint_in_the_browser_and_the_server_hears_the_step(app_url, page):
     page.goto(f"{app_url}/?date=1994-06-01&place=Shusha")
     wait_for_map(page)
