@@ -61,12 +61,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, env_extra: dict | None = None, log: Path | None = None) -> tuple[subprocess.Popen, float]:
-    """``streamlit run app.py`` on ``port``; returns the process and its start time (perf_counter)."""
+def start_app(port: int, env_extra: dict | None = None, log: Path | None = None,
+              script: str = "app.py") -> tuple[subprocess.Popen, float]:
+    """``streamlit run app.py`` (or ``script``) on ``port``; returns the process and its start time (perf_counter)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env_extra or {})}
     out = open(log, "w") if log else subprocess.DEVNULL
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
