@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 
 from helpers import ROOT
-from karabakh_map import mapclient, warmup
+from karabakh_map import api, mapclient, warmup
 from karabakh_map.catalog import CatalogError
 
 
@@ -29,7 +29,7 @@ def test_app_py_is_a_streamlit_app_that_serves_the_page():
 
 def test_starting_the_server_computes_the_map_data_in_the_background(monkeypatch):
     entry = load_entry()
-    warmup._load_bundled.cache_clear()
+    api._timeline.cache_clear()
     mapclient._DATA_CACHE.clear()
     threads = []
     real_start = warmup.start
@@ -49,7 +49,7 @@ def test_starting_the_server_computes_the_map_data_in_the_background(monkeypatch
         pool.submit(asyncio.run, serve()).result(timeout=60)
     threads[0].join(timeout=120)
     assert not threads[0].is_alive()
-    assert warmup._load_bundled.cache_info().currsize == 1
+    assert api._timeline.cache_info().currsize == 1  # loaded once, by the thread
     timeline = warmup.bundled_timeline()
     assert timeline is warmup.bundled_timeline()  # one per process: the page gets this one
     assert timeline in mapclient._DATA_CACHE  # the page's data is ready before any page run asks
@@ -59,7 +59,7 @@ def test_a_warm_up_that_fails_leaves_the_error_to_the_page(monkeypatch):
     def broken():
         raise CatalogError([])
 
-    monkeypatch.setattr(warmup, "_load_bundled", broken)
+    monkeypatch.setattr(api, "load_timeline", broken)
     thread = warmup.start()
     thread.join(timeout=60)
     assert not thread.is_alive()  # the thread ended quietly; the server keeps running

@@ -323,6 +323,7 @@ def _without_sentences(places: list[dict]) -> list[dict]:
         return {key: value for key, value in entry.items() if key != "m"}
     return [{**place, "i": strip(place["i"]), "t": [strip(entry) for entry in place["t"]]} for place in places]
 
+
 _DATA_LOCK = threading.Lock()
 _DATA_CACHE: "weakref.WeakKeyDictionary[Timeline, dict]" = weakref.WeakKeyDictionary()
 

@@ -71,7 +71,6 @@ def folding_tables(names: Iterable[str] = ()) -> dict[str, list]:
     record) and every whitespace character.  Tables are lists of pairs (see mapclient)."""
     chars = {chr(c) for lo, hi in FOLD_BLOCKS for c in range(lo, hi + 1)}
     chars |= set("".join(names)) | {chr(c) for c in range(0x3001) if chr(c).isspace()}
-    chars -= {chr(c) for c in range(0xD800, 0xE000)}
     return {
         "fold": [[c, p] for c in sorted(chars) if (p := _fold_piece(c)) != c.lower()],
         "casefold": [[c, c.casefold()] for c in sorted(chars) if c.casefold() != c.lower()],

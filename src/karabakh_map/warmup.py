@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the imports themselves are part of the work, done in the thread
@@ -30,24 +29,18 @@ _timeline_lock = threading.Lock()
 
 
 def bundled_timeline() -> "Timeline":
-    """The engine over the bundled geodata: loaded, validated and indexed once per process."""
+    """The engine over the bundled geodata, from the library's own cache (``api.load_timeline``):
+    loaded, validated and indexed once per process.  The lock makes a second caller wait for the
+    first instead of loading it again (the cache itself does not)."""
+    from karabakh_map.api import load_timeline
     with _timeline_lock:
-        return _load_bundled()
-
-
-@lru_cache(maxsize=1)  # a failure is not cached: the next call tries again and raises again
-def _load_bundled() -> "Timeline":
-    from karabakh_map.timeline import Timeline
-    from karabakh_map.validation import load_catalog
-    return Timeline(load_catalog())
+        return load_timeline()
 
 
 def prepare() -> None:
     """Everything the first page run would otherwise do before it can send the map."""
     from karabakh_map import mapclient, sections  # noqa: F401  (sections: the panel's imports)
-    timeline = bundled_timeline()
-    mapclient.client_data(timeline)
-    mapclient.page_html(mapclient.build_map(timeline))  # compiles folium's templates once
+    mapclient.client_data(bundled_timeline())
 
 
 def _prepare_quietly() -> None:
